@@ -1,0 +1,147 @@
+"""Command line: compile a pattern into an index file, inspect an index file.
+
+    python -m automaton compile PATTERN --tokenizer FOLDER [-o FILE] [--max-states N] [--no-cache]
+    python -m automaton compile --pattern-file F --tokenizer FOLDER -o FILE
+    python -m automaton inspect FILE
+
+`compile` reads the tokenizer from a local folder (`Vocabulary.from_pretrained`), shows the
+stage and elapsed time while it builds (on a terminal), and prints a summary (states, rows,
+sizes, time). The index goes to the cache (unless --no-cache) and to FILE when -o is given. `inspect` checks a
+file completely and prints its header and array sizes. Bad input ends with one error line on
+stderr and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from automaton.errors import AutomatonError
+
+EXIT_BAD_INPUT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args, parser)
+    except AutomatonError as error:
+        print(f"automaton: error: {error}", file=sys.stderr)
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        print(f"automaton: error:{where} {error.strerror or error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("automaton: interrupted", file=sys.stderr)
+        return 130
+    return EXIT_BAD_INPUT
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m automaton", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    compile_ = commands.add_parser("compile", help="compile a pattern into a token index")
+    compile_.add_argument("pattern", nargs="?", help="regular expression (full match)")
+    compile_.add_argument("--pattern-file", type=Path, metavar="F", help="read the pattern from a UTF-8 file")
+    compile_.add_argument("--tokenizer", required=True, type=Path, metavar="FOLDER", help="local tokenizer folder")
+    compile_.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the index to FILE")
+    compile_.add_argument("--max-states", type=int, metavar="N", help="limit on DFA and index states")
+    compile_.add_argument("--no-cache", action="store_true", help="neither read nor write the index cache")
+    compile_.set_defaults(run=_compile)
+
+    inspect = commands.add_parser("inspect", help="check an index file and print its header and sizes")
+    inspect.add_argument("file", type=Path)
+    inspect.set_defaults(run=_inspect)
+    return parser
+
+
+def _compile(args, parser) -> int:
+    pattern = _pattern_argument(args, parser)
+    if args.max_states is not None and args.max_states < 1:
+        parser.error("--max-states must be a positive number")
+
+    import automaton
+    from automaton.cache import cache_folder, cache_key, cache_path
+
+    vocabulary = automaton.Vocabulary.from_pretrained(args.tokenizer)
+    options = {} if args.max_states is None else {"max_states": args.max_states}
+    cache = not args.no_cache
+    cached_file = cache_path(cache_folder(True), cache_key(pattern, vocabulary.fingerprint)) if cache else None
+    was_cached = cached_file is not None and cached_file.is_file()
+    started = time.perf_counter()
+    progress = sys.stderr.isatty()  # a redrawn line is noise in logs and pipes
+    index = automaton.compile_index(pattern, vocabulary, cache=cache, progress=progress, **options)
+    elapsed = time.perf_counter() - started
+    if args.output is not None:
+        index.save(args.output)
+
+    summary = index.summary()
+    print(f"pattern      {_shorten(pattern)}")
+    print(f"vocabulary   {vocabulary.num_tokens} tokens, logits width {vocabulary.logits_width}")
+    print(f"states       {summary['states']} ({summary['dfa_states']} DFA states)")
+    print(f"rows         {summary['rows']} distinct mask rows")
+    print(f"size         {_size(summary['bytes'])}")
+    print(f"time         {elapsed:.3f} s" + (" (from the cache)" if was_cached else ""))
+    if cached_file is not None and cached_file.is_file():
+        print(f"cache        {cached_file}")
+    if args.output is not None:
+        print(f"written      {args.output} ({_size(args.output.stat().st_size)})")
+    return 0
+
+
+def _inspect(args, parser) -> int:
+    from automaton.storage import load_index, read_header
+
+    header = read_header(args.file)
+    index = load_index(args.file)
+    metadata = dict(header["metadata"])
+    print(f"file            {args.file} ({_size(header['file_bytes'])})")
+    print(
+        f"format          {metadata.pop('format')} version {metadata.pop('format_version')}, "
+        f"written by automaton {metadata.pop('library_version', '?')}"
+    )
+    print(f"pattern         {_shorten(metadata.pop('pattern'))}")
+    print(f"vocabulary      {metadata.pop('vocabulary_fingerprint')}")
+    print(f"logits width    {metadata.pop('logits_width')}")
+    print(f"checksum        {metadata.pop('checksum')} (verified)")
+    for key, value in sorted(metadata.items()):
+        print(f"{key:<15} {_shorten(value)}")
+    summary = index.summary()
+    print(f"states          {summary['states']} ({summary['dfa_states']} DFA states), {summary['rows']} rows")
+    print("arrays")
+    for name, array in header["arrays"].items():
+        shape = "x".join(str(n) for n in array["shape"]) or "scalar"
+        print(f"  {name:<15} {array['dtype']:<6} {shape:<14} {_size(array['bytes'])}")
+    return 0
+
+
+def _pattern_argument(args, parser) -> str:
+    if (args.pattern is None) == (args.pattern_file is None):
+        parser.error("give either PATTERN or --pattern-file F")
+    if args.pattern is not None:
+        return args.pattern
+    try:
+        text = args.pattern_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        parser.error(f"--pattern-file {args.pattern_file}: not UTF-8 text ({error.reason} at byte {error.start})")
+    # One final line ending is how editors end files, not part of the pattern.
+    return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= limit else f"{shown[: limit - 30]}... ({len(text)} characters)"
+
+
+def _size(n_bytes: int) -> str:
+    if n_bytes < 1024:
+        return f"{n_bytes} B"
+    if n_bytes < 1024**2:
+        return f"{n_bytes / 1024:.1f} KiB"
+    return f"{n_bytes / 1024**2:.1f} MiB"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

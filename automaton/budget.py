@@ -1,0 +1,24 @@
+"""`Deadline`: a wall-clock budget that long compilation loops check now and then.
+
+    >>> Deadline(None).check("anything")   # no budget: never raises
+"""
+from __future__ import annotations
+
+import time
+
+from automaton.errors import CompileTimeoutError
+
+__all__ = ["Deadline"]
+
+
+class Deadline:
+    def __init__(self, seconds: float | None):
+        if seconds is not None and not seconds > 0:
+            raise ValueError(f"time_budget must be a positive number of seconds or None, not {seconds!r}")
+        self.seconds = seconds
+        self.expires = None if seconds is None else time.monotonic() + seconds
+
+    def check(self, stage: str) -> None:
+        """Raise `CompileTimeoutError` naming `stage` once the budget is spent."""
+        if self.expires is not None and time.monotonic() > self.expires:
+            raise CompileTimeoutError(f"compilation took longer than its time budget of {self.seconds} s ({stage})")

@@ -1,0 +1,112 @@
+"""The exception hierarchy: every error the project raises derives from `AutomatonError`.
+
+Each failure has its own class so callers catch exactly what they mean to handle,
+and messages name what is wrong and where (pattern position, token id, file field).
+"""
+from __future__ import annotations
+
+__all__ = [
+    "AutomatonError",
+    "RegexSyntaxError",
+    "UnsupportedRegexError",
+    "TooManyStatesError",
+    "CompileTimeoutError",
+    "EmptyLanguageError",
+    "IncompatibleVocabularyError",
+    "VocabularyError",
+    "IndexFileError",
+    "UnsupportedSchemaError",
+]
+
+
+class AutomatonError(Exception):
+    """Base of every error raised by `automaton` and `decode`."""
+
+
+class RegexSyntaxError(AutomatonError, ValueError):
+    """The pattern is not a valid regular expression.
+
+    Attributes:
+        pattern: the pattern as given.
+        position: 0-based character offset of the problem in `pattern` (or None if unknown).
+    """
+
+    def __init__(self, pattern: str, position: int | None, reason: str):
+        self.pattern = pattern
+        self.position = position
+        self.reason = reason
+        super().__init__(_with_caret(f"invalid regular expression: {reason}", pattern, position))
+
+
+class UnsupportedRegexError(AutomatonError, ValueError):
+    """The pattern uses a construct a finite automaton cannot express (backreference, lookaround, ...).
+
+    Attributes:
+        pattern: the pattern as given.
+        construct: a short name of the construct, e.g. "backreference".
+        position: 0-based offset of the construct in `pattern`, or None.
+    """
+
+    def __init__(self, pattern: str, construct: str, position: int | None = None, hint: str = ""):
+        self.pattern = pattern
+        self.construct = construct
+        self.position = position
+        message = f"unsupported construct: {construct}"
+        if hint:
+            message += f" ({hint})"
+        super().__init__(_with_caret(message, pattern, position))
+
+
+class TooManyStatesError(AutomatonError):
+    """The automaton would exceed `max_states`; raise the limit or simplify the pattern."""
+
+    def __init__(self, message: str, max_states: int):
+        self.max_states = max_states
+        super().__init__(message)
+
+
+class CompileTimeoutError(AutomatonError):
+    """Compilation ran past its time budget (`time_budget`, seconds)."""
+
+
+class EmptyLanguageError(AutomatonError, ValueError):
+    """No string (or no string made of this vocabulary's tokens) can match the pattern."""
+
+
+class IncompatibleVocabularyError(EmptyLanguageError):
+    """The pattern matches some strings, but none can be spelled with this vocabulary's tokens."""
+
+
+class VocabularyError(AutomatonError, ValueError):
+    """The tokenizer cannot be read into exact token bytes (unknown family, failed self-check, ...)."""
+
+
+class IndexFileError(AutomatonError):
+    """An index file is not valid: not an index, truncated, corrupted, newer format, other vocabulary."""
+
+
+class UnsupportedSchemaError(AutomatonError, ValueError):
+    """A JSON-schema keyword cannot be enforced.
+
+    Attributes:
+        keyword: the keyword, e.g. "uniqueItems".
+        pointer: JSON pointer of the schema object holding it, e.g. "/properties/tags".
+    """
+
+    def __init__(self, keyword: str, pointer: str, reason: str = ""):
+        self.keyword = keyword
+        self.pointer = pointer
+        message = f"unsupported JSON-schema keyword {keyword!r} at {pointer or '/'}"
+        if reason:
+            message += f": {reason}"
+        super().__init__(message)
+
+
+def _with_caret(message: str, pattern: str, position: int | None) -> str:
+    """`message`, then the pattern and a caret under `position` (when known)."""
+    if position is None:
+        return f"{message}\n    {pattern}"
+    shown = pattern.encode("unicode_escape").decode("ascii")
+    # Column of the caret in the escaped rendering of the pattern.
+    column = len(pattern[:position].encode("unicode_escape").decode("ascii"))
+    return f"{message} at position {position}\n    {shown}\n    {' ' * column}^"

@@ -1,0 +1,88 @@
+"""Forced continuations: what the pattern lets through with no choice at all.
+
+From a DFA state that does not accept and where exactly one byte value leads to a live
+state, that byte is forced; the forced string is the run of such bytes (JSON keys, quotes,
+colons, closing braces). Jump-forward decoding feeds it to the model without sampling.
+
+Arrays, per index state (`n_states` of them):
+
+    forced_offsets  int64[n_states + 1]  CSR offsets into forced_data
+    forced_data     uint8[total]         the forced bytes, at most `MAX_FORCED_BYTES` per state
+    sole_token      int32[n_states]      the only token allowed there, or -1 (none, several,
+                                         or the state accepts so EOS is a choice too)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from automaton.dfa import DEAD_STATE
+
+__all__ = ["forced_bytes_table", "sole_tokens", "MAX_FORCED_BYTES"]
+
+MAX_FORCED_BYTES = 256
+
+
+def _only_live_byte(table: np.ndarray, byte_classes: np.ndarray, accepting: np.ndarray) -> np.ndarray:
+    """int16[n_dfa]: the single byte that leads to a live state, or -1 (none, several, accepting)."""
+    targets = table[:, byte_classes]  # [n_dfa, 256]
+    live = targets != DEAD_STATE
+    count = live.sum(axis=1)
+    only = np.where(count == 1, live.argmax(axis=1), -1).astype(np.int16)
+    only[accepting] = -1
+    only[DEAD_STATE] = -1
+    return only
+
+
+def forced_bytes_table(
+    table: np.ndarray, byte_classes: np.ndarray, accepting: np.ndarray, dfa_state_of: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(forced_offsets int64[n_states + 1], forced_data uint8[total]) for the given index states.
+
+    Args:
+        table: int32[n_dfa, n_classes]; byte_classes: uint8[256]; accepting: bool[n_dfa].
+        dfa_state_of: int32[n_states], the DFA state behind each index state.
+    """
+    only = _only_live_byte(table, byte_classes, accepting).tolist()
+    classes = byte_classes.tolist()
+    rows = table.tolist() if table.shape[0] <= 200_000 else table
+    memo: dict[int, bytes] = {}
+
+    def forced_from(state: int) -> bytes:
+        if state in memo:
+            return memo[state]
+        out = bytearray()
+        current = state
+        while len(out) < MAX_FORCED_BYTES and only[current] >= 0:
+            out.append(only[current])
+            current = int(rows[current][classes[only[current]]])
+        memo[state] = bytes(out)
+        return memo[state]
+
+    pieces = [forced_from(int(d)) for d in dfa_state_of]
+    offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in pieces], out=offsets[1:])
+    data = np.frombuffer(b"".join(pieces), dtype=np.uint8).copy()
+    return offsets, data
+
+
+def sole_tokens(masks: np.ndarray, mask_of: np.ndarray, accepting: np.ndarray) -> np.ndarray:
+    """int32[n_states]: the only allowed token of each state, -1 where there are none or several.
+
+    Accepting states always get -1: EOS is allowed there, so there is a choice.
+    """
+    words = masks.astype("<i4", copy=False).view(np.uint32)
+    popcount = _popcount_rows(words)
+    row_sole = np.full(masks.shape[0], -1, dtype=np.int32)
+    for row in np.flatnonzero(popcount == 1):
+        word = int(np.flatnonzero(words[row])[0])
+        row_sole[row] = word * 32 + int(words[row, word]).bit_length() - 1
+    sole = row_sole[mask_of]
+    sole[accepting] = -1
+    return sole
+
+
+def _popcount_rows(words: np.ndarray) -> np.ndarray:
+    """int64[n_rows]: set bits per row of uint32[n_rows, W]."""
+    if hasattr(np, "bitwise_count"):  # numpy >= 2.0
+        return np.bitwise_count(words).sum(axis=1, dtype=np.int64)
+    return np.array([int(np.unpackbits(row.view(np.uint8)).sum()) for row in words], dtype=np.int64)

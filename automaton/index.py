@@ -1,0 +1,517 @@
+"""`TokenIndex`: for every live DFA state, which tokens may come next and where each leads.
+
+A state of the index is a DFA state reached at a token boundary from the start, from which
+an accepting state can still be reached with this vocabulary's tokens. State 0 is the start.
+
+Arrays (V = logits width, W = ceil(V / 32) words per row):
+
+    masks         int32[n_rows, W]   packed allowed sets: bit j % 32 of word j // 32 set = token j
+                                     allowed (the layout of xgrammar's and llguidance's bitmasks).
+                                     Identical rows are stored once.
+    mask_of       int32[n_states]    row of `masks` used by each state
+    accepting     bool[n_states]     the text so far is a full match (EOS allowed there)
+    dfa_state_of  int32[n_states]    the DFA state behind each index state
+    state_of_dfa  int32[n_dfa]       inverse map, -1 for DFA states that are not index states
+    dfa_table     int32[n_dfa, C], byte_classes uint8[256]: the pattern's ByteDFA
+    token_data    uint8[total], token_offsets int32[n_tokens + 1]: bytes of the tokens that
+                                     some state allows (others empty)
+    eos_token_ids int32[k]
+    forced_offsets int64[n_states + 1], forced_data uint8[total], sole_token int32[n_states]:
+                                     forced continuations (see `automaton.forced`)
+
+Transitions are not stored per (state, token) pair: `next_state` walks the token's bytes
+through the DFA table (a few table reads per token), which keeps an index over a 100k-token
+vocabulary a few megabytes where a per-pair table would take hundreds. The build is exact:
+a token is allowed in a state iff its bytes lead to a live state; EOS iff the state accepts.
+
+    >>> import automaton
+    >>> vocab = automaton.Vocabulary.from_token_bytes([b"1", b"2", b"12", b"a"], eos_token_ids=[4])
+    >>> index = automaton.compile_index(r"1+2", vocab, cache=False)
+    >>> index.allowed_token_ids(index.initial_state).tolist()
+    [0, 2]
+"""
+from __future__ import annotations
+
+import array
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from automaton.dfa import DEAD_STATE, ByteDFA
+from automaton.errors import EmptyLanguageError, IncompatibleVocabularyError, TooManyStatesError
+from automaton.forced import forced_bytes_table, sole_tokens
+
+__all__ = ["TokenIndex", "build_index", "INDEX_ARRAYS"]
+
+# Names and dtypes of the arrays that make up an index (what a file stores).
+INDEX_ARRAYS = {
+    "masks": np.int32,
+    "mask_of": np.int32,
+    "accepting": np.bool_,
+    "dfa_state_of": np.int32,
+    "state_of_dfa": np.int32,
+    "dfa_table": np.int32,
+    "byte_classes": np.uint8,
+    "token_data": np.uint8,
+    "token_offsets": np.int32,
+    "eos_token_ids": np.int32,
+    "forced_offsets": np.int64,
+    "forced_data": np.uint8,
+    "sole_token": np.int32,
+}
+
+
+@dataclass(frozen=True, eq=False)
+class TokenIndex:
+    """The compiled index of one pattern over one vocabulary. Build it with `compile_index`."""
+
+    pattern: str
+    vocabulary_fingerprint: str
+    logits_width: int
+    masks: np.ndarray
+    mask_of: np.ndarray
+    accepting: np.ndarray
+    dfa_state_of: np.ndarray
+    state_of_dfa: np.ndarray
+    dfa_table: np.ndarray
+    byte_classes: np.ndarray
+    token_data: np.ndarray
+    token_offsets: np.ndarray
+    eos_token_ids: np.ndarray
+    forced_offsets: np.ndarray
+    forced_data: np.ndarray
+    sole_token: np.ndarray
+
+    initial_state = 0
+
+    def __post_init__(self) -> None:
+        _check_consistent(self)
+
+    # -- queries ---------------------------------------------------------------------------
+
+    @property
+    def num_states(self) -> int:
+        return int(self.mask_of.shape[0])
+
+    @property
+    def num_rows(self) -> int:
+        """Distinct mask rows stored."""
+        return int(self.masks.shape[0])
+
+    @property
+    def num_tokens(self) -> int:
+        """Token ids the vocabulary defines (ids at or past this are never allowed)."""
+        return int(self.token_offsets.shape[0] - 1)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the index arrays."""
+        return int(sum(getattr(self, name).nbytes for name in INDEX_ARRAYS))
+
+    def is_accepting(self, state: int) -> bool:
+        """True when the text that led to `state` fully matches the pattern."""
+        return bool(self.accepting[self._checked_state(state)])
+
+    def mask(self, state: int) -> np.ndarray:
+        """The packed row of `state`: int32[ceil(logits_width / 32)] (read-only view)."""
+        fast = self._fast
+        if not 0 <= state < fast.n_states:
+            raise IndexError(f"state {state} out of range [0, {fast.n_states})")
+        return fast.rows[fast.mask_of[state]]
+
+    def allowed_token_ids(self, state: int) -> np.ndarray:
+        """Sorted int64 ids of the tokens allowed in `state` (EOS ids included where accepting)."""
+        row = self.mask(state).astype("<i4", copy=False).view(np.uint8)
+        bits = np.unpackbits(row, bitorder="little")[: self.logits_width]
+        return np.flatnonzero(bits)
+
+    def is_allowed(self, state: int, token_id: int) -> bool:
+        fast = self._fast
+        if not 0 <= token_id < self.logits_width:
+            return False
+        word = fast.mask_words[fast.mask_of[state] * fast.n_words + (token_id >> 5)]
+        return bool((word >> (token_id & 31)) & 1)
+
+    def next_state(self, state: int, token_id: int) -> int:
+        """State after `token_id` in `state`; -1 when the token is not allowed there.
+
+        An allowed EOS id leaves the state unchanged (the text is complete).
+        """
+        fast = self._fast
+        key = state * fast.width + token_id
+        found = fast.memo.get(key)
+        if found is not None and 0 <= token_id < fast.width:
+            return found
+        if not 0 <= state < fast.n_states:
+            raise IndexError(f"state {state} out of range [0, {fast.n_states})")
+        if not 0 <= token_id < fast.width:
+            return -1
+        word = fast.mask_words[fast.mask_of[state] * fast.n_words + (token_id >> 5)]
+        if not (word >> (token_id & 31)) & 1:
+            following = -1
+        elif token_id in fast.eos:
+            following = state
+        else:
+            dfa_state = fast.dfa_state_of[state]
+            table, classes, n_classes = fast.table, fast.classes, fast.n_classes
+            offsets = fast.token_offsets
+            for byte in fast.token_data[offsets[token_id] : offsets[token_id + 1]]:
+                dfa_state = table[dfa_state * n_classes + classes[byte]]
+            following = fast.state_of_dfa[dfa_state]
+        memo = fast.memo
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[key] = following
+        return following
+
+    def advance(self, state: int, token_ids) -> int:
+        """State after a sequence of tokens; -1 as soon as one is not allowed."""
+        for token_id in token_ids:
+            state = self.next_state(state, int(token_id))
+            if state < 0:
+                return -1
+        return state
+
+    def forced_bytes(self, state: int) -> bytes:
+        """Bytes the pattern forces from `state` with no choice (b"" where there is a choice)."""
+        state = self._checked_state(state)
+        start, end = self.forced_offsets[state], self.forced_offsets[state + 1]
+        return self.forced_data[start:end].tobytes()
+
+    def forced_tokens(self, state: int, limit: int = 64) -> list[int]:
+        """Tokens forced one after another from `state`: each the only token allowed where it stands."""
+        state = self._checked_state(state)
+        tokens: list[int] = []
+        while len(tokens) < limit and self.sole_token[state] >= 0:
+            token = int(self.sole_token[state])
+            tokens.append(token)
+            state = self.next_state(state, token)
+        return tokens
+
+    def token_bytes(self, token_id: int) -> bytes:
+        """Bytes of a token some state allows (b"" for the others and EOS)."""
+        start, end = self.token_offsets[token_id], self.token_offsets[token_id + 1]
+        return self.token_data[start:end].tobytes()
+
+    def save(self, path) -> None:
+        """Write the index to one file (see `automaton.storage`); the write is atomic."""
+        from automaton.storage import save_index
+
+        save_index(self, path)
+
+    def summary(self) -> dict:
+        """States, distinct rows, bytes: what a build or a file holds."""
+        return {
+            "states": self.num_states,
+            "rows": self.num_rows,
+            "dfa_states": int(self.dfa_table.shape[0]),
+            "logits_width": self.logits_width,
+            "bytes": self.nbytes,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"TokenIndex(states={self.num_states}, rows={self.num_rows}, "
+            f"width={self.logits_width}, pattern={self.pattern!r:.60})"
+        )
+
+    # -- serialisation hooks (used by automaton.storage) -------------------------------------
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in INDEX_ARRAYS}
+
+    def metadata(self) -> dict[str, str]:
+        return {
+            "pattern": self.pattern,
+            "vocabulary_fingerprint": self.vocabulary_fingerprint,
+            "logits_width": str(self.logits_width),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], metadata: dict[str, str]) -> "TokenIndex":
+        """Rebuild an index from `arrays()` and `metadata()`; raises ValueError when inconsistent."""
+        missing = [name for name in INDEX_ARRAYS if name not in arrays]
+        if missing:
+            raise ValueError(f"missing arrays: {', '.join(missing)}")
+        for name, dtype in INDEX_ARRAYS.items():
+            if arrays[name].dtype != dtype:
+                raise ValueError(f"array {name!r} has dtype {arrays[name].dtype}, expected {np.dtype(dtype)}")
+        return cls(
+            pattern=metadata["pattern"],
+            vocabulary_fingerprint=metadata["vocabulary_fingerprint"],
+            logits_width=int(metadata["logits_width"]),
+            **{name: arrays[name] for name in INDEX_ARRAYS},
+        )
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _checked_state(self, state: int) -> int:
+        if not 0 <= state < self.num_states:
+            raise IndexError(f"state {state} out of range [0, {self.num_states})")
+        return state
+
+    @cached_property
+    def _fast(self) -> "_FastTables":
+        return _FastTables.of(self)
+
+
+# Transitions remembered per index (each entry some 100 bytes); cleared when full.
+_MEMO_LIMIT = 1 << 18
+
+
+@dataclass(frozen=True, slots=True)
+class _FastTables:
+    """Plain-Python copies of the arrays `next_state` reads (each read costs tens of ns, not µs),
+    and a memo of the transitions taken so far (`state * width + token` -> next state)."""
+
+    width: int
+    n_states: int
+    n_words: int
+    n_classes: int
+    mask_words: memoryview
+    rows: list
+    mask_of: list
+    dfa_state_of: list
+    state_of_dfa: list
+    table: array.array
+    classes: bytes
+    token_data: bytes
+    token_offsets: array.array
+    eos: frozenset
+    memo: dict
+
+    @classmethod
+    def of(cls, index: TokenIndex) -> "_FastTables":
+        masks = np.ascontiguousarray(index.masks, dtype=np.int32)
+        return cls(
+            width=index.logits_width,
+            n_states=index.num_states,
+            n_words=int(masks.shape[1]),
+            n_classes=int(index.dfa_table.shape[1]),
+            mask_words=memoryview(masks.reshape(-1).view(np.uint32)).cast("B").cast("I"),
+            rows=list(index.masks),
+            mask_of=index.mask_of.tolist(),
+            dfa_state_of=index.dfa_state_of.tolist(),
+            state_of_dfa=index.state_of_dfa.tolist(),
+            table=array.array("i", np.ascontiguousarray(index.dfa_table, dtype=np.int32).tobytes()),
+            classes=index.byte_classes.tobytes(),
+            token_data=index.token_data.tobytes(),
+            token_offsets=array.array("i", np.ascontiguousarray(index.token_offsets, dtype=np.int32).tobytes()),
+            eos=frozenset(index.eos_token_ids.tolist()),
+            memo={},
+        )
+
+
+def _check_consistent(index: TokenIndex) -> None:
+    """Shapes and ranges that every method relies on; ValueError naming the first problem."""
+    n_states = index.mask_of.shape[0]
+    n_words = (index.logits_width + 31) // 32
+    problems = []
+    if index.logits_width <= 0:
+        problems.append(f"logits_width {index.logits_width} is not positive")
+    if index.masks.ndim != 2 or index.masks.shape[1] != n_words:
+        problems.append(f"masks shape {index.masks.shape} does not fit logits width {index.logits_width}")
+    if n_states == 0:
+        problems.append("no states")
+    for name in ("accepting", "dfa_state_of"):
+        if getattr(index, name).shape != (n_states,):
+            problems.append(f"{name} shape {getattr(index, name).shape} != ({n_states},)")
+    if n_states and (index.mask_of.min() < 0 or index.mask_of.max() >= index.masks.shape[0]):
+        problems.append("mask_of refers to a row that does not exist")
+    n_dfa = index.dfa_table.shape[0] if index.dfa_table.ndim == 2 else -1
+    if index.dfa_table.ndim != 2 or n_dfa == 0:
+        problems.append(f"dfa_table shape {index.dfa_table.shape} is not [n_dfa, n_classes]")
+    elif index.dfa_table.size and (index.dfa_table.min() < 0 or index.dfa_table.max() >= n_dfa):
+        problems.append("dfa_table refers to a DFA state that does not exist")
+    if index.byte_classes.shape != (256,) or (
+        index.dfa_table.ndim == 2 and int(index.byte_classes.max()) >= index.dfa_table.shape[1]
+    ):
+        problems.append("byte_classes does not fit the DFA table")
+    if index.state_of_dfa.shape != (max(n_dfa, 0),):
+        problems.append("state_of_dfa does not have one entry per DFA state")
+    elif n_states and (index.state_of_dfa.min() < -1 or index.state_of_dfa.max() >= n_states):
+        problems.append("state_of_dfa refers to a state that does not exist")
+    if n_states and n_dfa > 0 and (index.dfa_state_of.min() < 0 or index.dfa_state_of.max() >= n_dfa):
+        problems.append("dfa_state_of refers to a DFA state that does not exist")
+    offsets = index.token_offsets
+    if offsets.ndim != 1 or offsets.shape[0] < 1 or offsets.shape[0] - 1 > index.logits_width:
+        problems.append("token_offsets does not fit the logits width")
+    elif offsets[0] != 0 or offsets[-1] != index.token_data.shape[0] or (np.diff(offsets) < 0).any():
+        problems.append("token_offsets are not increasing offsets into token_data")
+    if (
+        index.forced_offsets.shape != (n_states + 1,)
+        or index.forced_offsets[0] != 0
+        or index.forced_offsets[-1] != index.forced_data.shape[0]
+        or (np.diff(index.forced_offsets) < 0).any()
+    ):
+        problems.append("forced_offsets are not increasing offsets into forced_data")
+    if index.sole_token.shape != (n_states,) or (
+        n_states and (index.sole_token.min() < -1 or index.sole_token.max() >= index.logits_width)
+    ):
+        problems.append("sole_token does not hold one token id (or -1) per state")
+    eos = index.eos_token_ids
+    if eos.size and (eos.min() < 0 or eos.max() >= index.logits_width):
+        problems.append("an EOS id lies outside the logits width")
+    if problems:
+        raise ValueError("inconsistent index: " + "; ".join(problems))
+    for array_ in index.arrays().values():
+        array_.setflags(write=False)
+
+
+# -- build -------------------------------------------------------------------------------------
+
+
+def build_index(dfa: ByteDFA, vocabulary, *, max_states: int, pattern: str | None = None) -> TokenIndex:
+    """Walk `vocabulary` against `dfa` into a `TokenIndex` (no cache, no files)."""
+    from automaton import _kernels
+
+    trie = class_trie(vocabulary, dfa.byte_classes)
+    eos = np.array(sorted(vocabulary.eos_token_ids), dtype=np.int32)
+    n_words = (vocabulary.logits_width + 31) // 32
+    accepting = np.ascontiguousarray(dfa.accepting)
+    allowed_end = np.ones(dfa.num_states, dtype=np.bool_)
+    allowed_end[DEAD_STATE] = False
+
+    def explore(allowed_end):
+        result = _kernels.explore_states(
+            dfa.table, dfa.initial_state, allowed_end, accepting, *trie,
+            eos, n_words, max_states,
+        )
+        if result[0] < 0:
+            raise TooManyStatesError(
+                f"the index would have more than max_states={max_states} states; "
+                "raise max_states or simplify the pattern",
+                max_states,
+            )
+        return result
+
+    n_states, dfa_state_of, masks, mask_of, succ_offsets, succ = explore(allowed_end)
+    live = _live_states(accepting[dfa_state_of], succ_offsets, succ)
+    if not live[0]:
+        raise _no_match_error(dfa, vocabulary, pattern)
+    if not live.all():
+        # Tokens into dead-ends are dropped; one more walk gives exact rows and numbering.
+        allowed_end = np.zeros(dfa.num_states, dtype=np.bool_)
+        allowed_end[dfa_state_of[live]] = True
+        n_states, dfa_state_of, masks, mask_of, succ_offsets, succ = explore(allowed_end)
+
+    state_of_dfa = np.full(dfa.num_states, -1, dtype=np.int32)
+    state_of_dfa[dfa_state_of] = np.arange(n_states, dtype=np.int32)
+    token_data, token_offsets = _allowed_token_bytes(vocabulary, masks)
+    state_accepting = accepting[dfa_state_of].copy()
+    forced_offsets, forced_data = forced_bytes_table(dfa.table, dfa.byte_classes, accepting, dfa_state_of)
+    return TokenIndex(
+        pattern=pattern if pattern is not None else (dfa.pattern or ""),
+        vocabulary_fingerprint=vocabulary.fingerprint,
+        logits_width=int(vocabulary.logits_width),
+        masks=masks,
+        mask_of=mask_of,
+        accepting=state_accepting,
+        dfa_state_of=dfa_state_of,
+        state_of_dfa=state_of_dfa,
+        dfa_table=np.ascontiguousarray(dfa.table),
+        byte_classes=np.ascontiguousarray(dfa.byte_classes),
+        token_data=token_data,
+        token_offsets=token_offsets,
+        eos_token_ids=eos,
+        forced_offsets=forced_offsets,
+        forced_data=forced_data,
+        sole_token=sole_tokens(masks, mask_of, state_accepting),
+    )
+
+
+def _live_states(accepting: np.ndarray, succ_offsets: np.ndarray, succ: np.ndarray) -> np.ndarray:
+    """bool[n_states]: states from which an accepting state is reachable along token edges."""
+    n_states = accepting.shape[0]
+    sources = np.repeat(np.arange(n_states), np.diff(succ_offsets))
+    # Reverse adjacency as CSR, then a backward breadth-first search from accepting states.
+    order = np.argsort(succ, kind="stable")
+    rev_sources = sources[order]
+    rev_offsets = np.zeros(n_states + 1, dtype=np.int64)
+    np.add.at(rev_offsets, succ + 1, 1)
+    rev_offsets = np.cumsum(rev_offsets)
+    live = accepting.copy()
+    frontier = list(np.flatnonzero(live))
+    while frontier:
+        state = frontier.pop()
+        for source in rev_sources[rev_offsets[state] : rev_offsets[state + 1]]:
+            if not live[source]:
+                live[source] = True
+                frontier.append(int(source))
+    return live
+
+
+def _allowed_token_bytes(vocabulary, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Token bytes restricted to the tokens some row allows: (uint8[total], int32[n_tokens + 1])."""
+    n_tokens = vocabulary.num_tokens
+    union = np.bitwise_or.reduce(masks, axis=0) if masks.shape[0] else np.zeros(masks.shape[1], np.int32)
+    bits = np.unpackbits(union.astype("<i4").view(np.uint8), bitorder="little")[:n_tokens].astype(bool)
+    from automaton import _kernels
+
+    return _kernels.gather_tokens(
+        np.ascontiguousarray(vocabulary.token_data, dtype=np.uint8),
+        np.ascontiguousarray(vocabulary.token_offsets, dtype=np.int64),
+        bits,
+    )
+
+
+def _no_match_error(dfa: ByteDFA, vocabulary, pattern) -> EmptyLanguageError:
+    shortest = _shortest_match(dfa)
+    shown = pattern if pattern is not None else dfa.pattern
+    if shortest is None:
+        return EmptyLanguageError(f"the pattern {shown!r} matches no string")
+    return IncompatibleVocabularyError(
+        f"no sequence of this vocabulary's tokens matches {shown!r}: from the start state the "
+        f"pattern needs bytes such as {shortest!r}, which no token sequence spells "
+        f"(vocabulary {getattr(vocabulary, 'family', '?')}, {vocabulary.num_tokens} tokens)"
+    )
+
+
+def _shortest_match(dfa: ByteDFA) -> bytes | None:
+    """A shortest accepted byte string, by breadth-first search (None when there is none)."""
+    representative = {}
+    for byte in range(256):
+        representative.setdefault(int(dfa.byte_classes[byte]), byte)
+    previous = {dfa.initial_state: None}
+    queue = [dfa.initial_state]
+    for state in queue:
+        if dfa.accepting[state]:
+            path = []
+            while previous[state] is not None:
+                state, byte = previous[state]
+                path.append(byte)
+            return bytes(reversed(path))
+        for cls, byte in representative.items():
+            nxt = int(dfa.table[state, cls])
+            if nxt != DEAD_STATE and nxt not in previous:
+                previous[nxt] = (state, byte)
+                queue.append(nxt)
+    return None
+
+
+_BYTE_TRIES: dict[str, tuple] = {}
+
+
+def byte_trie(vocabulary) -> tuple:
+    """The byte trie of a vocabulary's tokens (`_kernels.insert_tokens`), built once per fingerprint."""
+    from automaton import _kernels
+
+    trie = _BYTE_TRIES.get(vocabulary.fingerprint)
+    if trie is None:
+        trie = _kernels.insert_tokens(
+            np.ascontiguousarray(vocabulary.token_data, dtype=np.uint8),
+            np.ascontiguousarray(vocabulary.token_offsets, dtype=np.int64),
+        )
+        if len(_BYTE_TRIES) >= 4:
+            _BYTE_TRIES.pop(next(iter(_BYTE_TRIES)))
+        _BYTE_TRIES[vocabulary.fingerprint] = trie
+    return trie
+
+
+def class_trie(vocabulary, byte_classes: np.ndarray) -> tuple:
+    """The vocabulary's token trie over `byte_classes` (uint8[256]), depth-first (see `_kernels`)."""
+    from automaton import _kernels
+
+    parent, symbol, token_node = byte_trie(vocabulary)
+    return _kernels.quotient_trie(parent, symbol, token_node, np.ascontiguousarray(byte_classes, dtype=np.uint8))

@@ -1,0 +1,216 @@
+"""`oneOf` soundness: which branches provably exclude every other branch.
+
+An instance produced from branch i satisfies `oneOf` only if it fails every other branch. This
+module proves that for a branch by comparing what the branch can produce with what another
+branch can accept:
+
+- kinds: null, boolean, object, array, string, integer (spelled without a fraction) and
+  fraction; e.g. `{"type": "string"}` against `{"type": "integer"}`;
+- fixed values: the branch's `enum`/`const` values against the other's;
+- objects: a property the branch always writes that the other forbids, or whose value is
+  provably excluded by the other's schema for it (discriminators such as `"kind": {"const": "a"}`),
+  or a property the other requires that the branch never writes.
+
+A branch that overlaps another only through objects lacking a key may be narrowed to objects
+that carry a key the other branch forbids, or a key whose value the other branch's schema for
+it excludes (an optional discriminator made required). Branches it cannot prove exclusive are left out of
+the alternation (a smaller but sound set).
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Optional
+
+from automaton.errors import UnsupportedSchemaError
+from automaton.json_schema.literals import json_kind
+from automaton.json_schema.merge import json_equal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from automaton.json_schema.translate import Translator
+
+__all__ = ["exclusive_branches"]
+
+ALL_KINDS = frozenset({"null", "boolean", "object", "array", "string", "integer", "fraction"})
+_MAX_DEPTH = 8
+
+
+def _flat(tr: "Translator", schema: Any) -> Any:
+    """The schema with top-level $ref/allOf merged, or None when that fails (without reporting)."""
+    saved = tr.strict
+    tr.strict = True
+    try:
+        return tr._flat(schema, "")
+    except UnsupportedSchemaError:
+        return None
+    finally:
+        tr.strict = saved
+
+
+def _type_kinds(tr: "Translator", schema: dict, produced: bool) -> set[str]:
+    if "type" not in schema and not produced:
+        return set(ALL_KINDS)
+    try:
+        names = tr._types(schema, "")
+    except UnsupportedSchemaError:
+        return set(ALL_KINDS)
+    kinds = set()
+    for name in names:
+        if name == "number":
+            kinds |= {"integer", "fraction"}
+        elif name == "integer":
+            kinds |= {"integer"} if produced else {"integer", "fraction"}
+        else:
+            kinds.add(name)
+    return kinds
+
+
+def _value_kinds(values: list, produced: bool) -> set[str]:
+    kinds = set()
+    for value in values:
+        try:
+            kind = json_kind(value)
+        except TypeError:
+            return set(ALL_KINDS)
+        kinds.add(kind)
+        if not produced and kind in ("integer", "fraction"):
+            kinds |= {"integer", "fraction"}
+    return kinds
+
+
+def _fixed_values(schema: dict) -> Optional[list]:
+    if "const" in schema:
+        return [schema["const"]]
+    if "enum" in schema and isinstance(schema["enum"], list):
+        return schema["enum"]
+    return None
+
+
+def _kinds(tr: "Translator", schema: Any, produced: bool, depth: int = 0) -> set[str]:
+    """Kinds the translator may produce (`produced`) or a validator may accept for `schema`."""
+    if schema is True:
+        return set(ALL_KINDS)
+    if schema is False:
+        return set()
+    flat = _flat(tr, schema)
+    if not isinstance(flat, dict) or depth > _MAX_DEPTH:
+        return set(ALL_KINDS) if flat is not False else set()
+    kinds = _type_kinds(tr, flat, produced)
+    values = _fixed_values(flat)
+    if values is not None:
+        kinds &= _value_kinds(values, produced)
+    for key in ("anyOf", "oneOf"):
+        if isinstance(flat.get(key), list):
+            union = set()
+            for branch in flat[key]:
+                union |= _kinds(tr, branch, produced, depth + 1)
+            kinds &= union
+    return kinds
+
+
+def _never_written(schema: dict, name: str) -> bool:
+    """True when the translation of object schema `schema` never writes key `name`."""
+    properties = schema.get("properties", {}) or {}
+    if properties.get(name) is False:
+        return True
+    if name in properties or name in (schema.get("required") or []):
+        return False
+    if schema.get("patternProperties"):
+        return False
+    additional = schema.get("additionalProperties")
+    return additional is False or (additional is None and ("properties" in schema or "required" in schema))
+
+
+def _forbids(schema: dict, name: str) -> bool:
+    """True when a validator rejects any object of `schema`'s with key `name`."""
+    properties = schema.get("properties", {}) or {}
+    if properties.get(name) is False:
+        return True
+    return name not in properties and not schema.get("patternProperties") and schema.get("additionalProperties") is False
+
+
+def _value_schema(schema: dict, name: str) -> Any:
+    """The schema a validator applies to the value of key `name` (None when unconstrained)."""
+    properties = schema.get("properties") or {}
+    if name in properties:
+        return properties[name]
+    matching = []
+    for pattern, sub in (schema.get("patternProperties") or {}).items():
+        try:
+            if re.search(pattern, name):
+                matching.append(sub)
+        except re.error:
+            return None
+    if matching:
+        return {"allOf": matching} if len(matching) > 1 else matching[0]
+    return None
+
+
+def _disjoint(tr: "Translator", produced: Any, accepted: Any, depth: int = 0) -> bool:
+    """True when no instance the translator produces for `produced` is accepted by `accepted`."""
+    if depth > _MAX_DEPTH:
+        return False
+    if not (_kinds(tr, produced, True) & _kinds(tr, accepted, False)):
+        return True
+    fp, fa = _flat(tr, produced), _flat(tr, accepted)
+    if not isinstance(fp, dict) or not isinstance(fa, dict):
+        return fa is False
+    vp, va = _fixed_values(fp), _fixed_values(fa)
+    if vp is not None and va is not None and not any(json_equal(x, y) for x in vp for y in va):
+        return True
+    if _kinds(tr, fp, True) != {"object"} or "anyOf" in fp or "oneOf" in fp:
+        return False
+    for name in fp.get("required", []) or []:
+        if _forbids(fa, name):
+            return True
+        mine = (fp.get("properties") or {}).get(name)
+        theirs = _value_schema(fa, name)
+        if mine is not None and theirs is not None and _disjoint(tr, mine, theirs, depth + 1):
+            return True
+    return any(_never_written(fp, name) for name in fa.get("required", []) or [])
+
+
+def _excludes_value(tr: "Translator", mine: Any, other: dict, name: str) -> bool:
+    """True when every value produced for `mine` fails what `other` asks of key `name`."""
+    theirs = _value_schema(other, name)
+    return theirs is not None and _disjoint(tr, mine, theirs)
+
+
+def _strengthened(tr: "Translator", branch: Any, others: list) -> Any:
+    """`branch` made to always write a key that each overlapping other branch forbids, or None."""
+    flat = _flat(tr, branch)
+    if not isinstance(flat, dict) or _kinds(tr, flat, True) != {"object"}:
+        return None
+    required = list(flat.get("required", []) or [])
+    for other in others:
+        if _disjoint(tr, flat, other):
+            continue
+        other_flat = _flat(tr, other)
+        if not isinstance(other_flat, dict):
+            return None
+        names = [
+            n for n, sub in (flat.get("properties") or {}).items()
+            if sub is not False and (_forbids(other_flat, n) or _excludes_value(tr, sub, other_flat, n))
+        ]
+        if not names:
+            return None
+        if names[0] not in required:
+            required.append(names[0])
+    stronger = dict(flat, required=required)
+    return stronger if all(_disjoint(tr, stronger, other) for other in others) else None
+
+
+def exclusive_branches(tr: "Translator", branches: list, pointer: str) -> list[tuple[int, Any]]:
+    """(index, schema to produce from) of the branches that can be made to exclude all the others.
+
+    The schema is the branch itself, or the branch with a key made required that the
+    overlapping branches forbid (a sound narrowing of what the branch produces)."""
+    keep = []
+    for i, branch in enumerate(branches):
+        others = [other for j, other in enumerate(branches) if j != i]
+        if all(_disjoint(tr, branch, other) for other in others):
+            keep.append((i, branch))
+            continue
+        stronger = _strengthened(tr, branch, others)
+        if stronger is not None:
+            keep.append((i, stronger))
+    return keep

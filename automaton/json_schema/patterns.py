@@ -1,0 +1,295 @@
+"""The `pattern` keyword: a regex over a string's characters, rewritten over its JSON text.
+
+Takes a JSON-schema pattern (parsed with Python's own `re` parser, as `jsonschema` validates
+with `re.search`) and optional length bounds; gives the body regex (between the quotes) of JSON
+strings whose decoded value the pattern finds a match in, each character spelled as
+`json.dumps(ensure_ascii=False)` spells it (so `"` becomes `\\"`, a newline `\\n`).
+
+What is kept sound, and how:
+- `\\d \\w \\s` become their ASCII members; their negations (`\\D`, `[^\\w]`) exclude every
+  Unicode member, so a produced character always satisfies the Unicode meaning too.
+- Search semantics: an unanchored side gets any characters (`^` and `$` strip that side).
+  With length bounds the match must fill the whole string, and the bounds are pushed into the
+  one repetition that can absorb them exactly, or else every repetition is capped
+  so that the longest match fits `maxLength`; failing both, the translation is refused.
+- Constructs a regular language cannot hold (backreferences, lookarounds, `\\b`, atomic
+  groups, conditionals), anchors inside the pattern and case-insensitive matching raise
+  `PatternError`.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Optional
+
+from automaton.json_schema.regex_text import (
+    MAX_CODE_POINT,
+    Regex,
+    alternation,
+    normalize_ranges,
+    repeat,
+    sequence,
+    subtract_ranges,
+)
+from automaton.json_schema.strings import JSON_CHAR, encoded_chars
+
+if sys.version_info >= (3, 11):
+    import re._constants as _c  # type: ignore[import-not-found]
+    import re._parser as _parser  # type: ignore[import-not-found]
+else:  # pragma: no cover
+    import sre_constants as _c
+    import sre_parse as _parser
+
+__all__ = ["PatternError", "pattern_body"]
+
+_ALL = [(0, MAX_CODE_POINT)]
+_DIGIT_ASCII = [(0x30, 0x39)]
+_WORD_ASCII = [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)]
+_SPACE_ASCII = [(0x09, 0x0D), (0x20, 0x20)]
+_BEGIN = {_c.AT_BEGINNING, _c.AT_BEGINNING_STRING}
+_END = {_c.AT_END, _c.AT_END_STRING}
+
+
+class PatternError(Exception):
+    """The pattern cannot be turned into a regular expression here (the reason is the message)."""
+
+
+@functools.lru_cache(maxsize=None)
+def _unicode_ranges(predicate_name: str) -> tuple[tuple[int, int], ...]:
+    """Code point ranges of every character that Python's Unicode `\\d`, `\\w` or `\\s` matches."""
+    predicate = {
+        "digit": str.isdecimal,
+        "word": lambda c: c.isalnum() or c == "_",
+        "space": lambda c: c.isspace() or c in "\x1c\x1d\x1e\x1f\x85",
+    }[predicate_name]
+    ranges = []
+    start = None
+    for code in range(MAX_CODE_POINT + 2):
+        inside = code <= MAX_CODE_POINT and predicate(chr(code))
+        if inside and start is None:
+            start = code
+        elif not inside and start is not None:
+            ranges.append((start, code - 1))
+            start = None
+    return tuple(ranges)
+
+
+def _category(name) -> tuple[list, list]:
+    """(subset, superset) ranges of a category: the ASCII members, then every Unicode member."""
+    table = {
+        _c.CATEGORY_DIGIT: (_DIGIT_ASCII, "digit"),
+        _c.CATEGORY_WORD: (_WORD_ASCII, "word"),
+        _c.CATEGORY_SPACE: (_SPACE_ASCII, "space"),
+    }
+    for positive, negative in (
+        (_c.CATEGORY_DIGIT, _c.CATEGORY_NOT_DIGIT),
+        (_c.CATEGORY_WORD, _c.CATEGORY_NOT_WORD),
+        (_c.CATEGORY_SPACE, _c.CATEGORY_NOT_SPACE),
+    ):
+        ascii_members, unicode_name = table[positive]
+        if name == positive:
+            return list(ascii_members), list(_unicode_ranges(unicode_name))
+        if name == negative:
+            everything_but = subtract_ranges(_ALL, _unicode_ranges(unicode_name))
+            return everything_but, subtract_ranges(_ALL, ascii_members)
+    raise PatternError(f"unsupported character category {name}")
+
+
+class _Translator:
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+
+    def chars(self, ranges) -> Regex:
+        return encoded_chars(normalize_ranges(ranges))
+
+    def char_set(self, items) -> tuple[list, list]:
+        """(subset, superset) of the characters an `IN` item list matches, before negation."""
+        low: list = []
+        high: list = []
+        for op, av in items:
+            if op is _c.LITERAL:
+                low.append((av, av))
+                high.append((av, av))
+            elif op is _c.RANGE:
+                low.append(av)
+                high.append(av)
+            elif op is _c.CATEGORY:
+                sub, sup = _category(av)
+                low.extend(sub)
+                high.extend(sup)
+            elif op is _c.NEGATE:
+                continue
+            else:
+                raise PatternError(f"unsupported construct {op} in a character class")
+        return low, high
+
+    def node(self, op, av, dotall: bool) -> Regex:
+        if op is _c.LITERAL:
+            return self.chars([(av, av)])
+        if op is _c.NOT_LITERAL:
+            return self.chars(subtract_ranges(_ALL, [(av, av)]))
+        if op is _c.ANY:
+            return self.chars(_ALL if dotall else subtract_ranges(_ALL, [(10, 10)]))
+        if op is _c.IN:
+            negated = bool(av) and av[0][0] is _c.NEGATE
+            low, high = self.char_set(av)
+            return self.chars(subtract_ranges(_ALL, high) if negated else low)
+        if op is _c.BRANCH:
+            return alternation([self.sequence(list(alt), dotall) for alt in av[1]])
+        if op is _c.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            self.check_flags(add_flags)
+            inner_dotall = (dotall or bool(add_flags & _c.SRE_FLAG_DOTALL)) and not del_flags & _c.SRE_FLAG_DOTALL
+            return self.sequence(list(sub), inner_dotall)
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) or op is getattr(_c, "POSSESSIVE_REPEAT", None):
+            if op is getattr(_c, "POSSESSIVE_REPEAT", None):
+                raise PatternError("possessive repetition")
+            low, high, sub = av
+            return repeat(self.sequence(list(sub), dotall), low, None if high == _c.MAXREPEAT else high)
+        if op is _c.AT:
+            raise PatternError("an anchor inside the pattern")
+        names = {_c.GROUPREF: "a backreference", _c.ASSERT: "a lookaround", _c.ASSERT_NOT: "a lookaround",
+                 _c.GROUPREF_EXISTS: "a conditional"}
+        raise PatternError(f"{names.get(op, op)} cannot be expressed")
+
+    def sequence(self, items, dotall: bool) -> Regex:
+        return sequence(*(self.node(op, av, dotall) for op, av in items))
+
+    def check_flags(self, flags: int) -> None:
+        if flags & _c.SRE_FLAG_IGNORECASE:
+            raise PatternError("case-insensitive matching")
+
+
+def _unwrap(items: list) -> list:
+    """A sequence that is one plain group, as the group's own sequence (anchors may sit inside)."""
+    while len(items) == 1 and items[0][0] is _c.SUBPATTERN and not items[0][1][1] and not items[0][1][2]:
+        items = list(items[0][1][3])
+    return items
+
+
+def _alternatives(items: list, anchored_start: bool = False) -> list[tuple[list, bool, bool]]:
+    """The top-level alternatives as (items, anchored at start, anchored at end).
+
+    Python's parser moves a prefix that all alternatives share (such as `^`) in front of the
+    alternation, so an anchor before a lone alternation applies to each of its branches."""
+    items = _unwrap(items)
+    if items and items[0][0] is _c.AT and items[0][1] in _BEGIN:
+        anchored_start = True
+        items = _unwrap(items[1:])
+    if len(items) == 1 and items[0][0] is _c.BRANCH:
+        out = []
+        for alt in items[0][1][1]:
+            out.extend(_alternatives(list(alt), anchored_start))
+        return out
+    anchored_end = bool(items) and items[-1][0] is _c.AT and items[-1][1] in _END
+    if anchored_end:
+        items = _unwrap(items[:-1])
+    return [(items, anchored_start, anchored_end)]
+
+
+def _width(items: list) -> tuple[int, Optional[int]]:
+    sub = _parser.SubPattern(_parser.State(), items)
+    low, high = sub.getwidth()
+    return low, (None if high >= _c.MAXREPEAT else high)
+
+
+def _fit_length(items: list, min_length: int, max_length: Optional[int]) -> Optional[list]:
+    """`items` with one repetition's bounds changed so the whole match has an allowed length,
+    or None when that cannot be done by one repetition of a single character."""
+    variable = [i for i, item in enumerate(items) if _width([item])[0] != _width([item])[1]]
+    if len(variable) != 1:
+        return None
+    index = variable[0]
+    op, av = items[index]
+    if op not in (_c.MAX_REPEAT, _c.MIN_REPEAT) or _width(list(av[2])) != (1, 1):
+        return None
+    fixed = sum(_width([item])[0] for j, item in enumerate(items) if j != index)
+    low, high, sub = av
+    new_low = max(low, min_length - fixed)
+    new_high = max_length - fixed if max_length is not None else None
+    if high != _c.MAXREPEAT:
+        new_high = high if new_high is None else min(high, new_high)
+    if new_high is not None and new_high < new_low:
+        return []
+    changed = list(items)
+    changed[index] = (op, (new_low, _c.MAXREPEAT if new_high is None else new_high, sub))
+    return changed
+
+
+def _with_unbounded_capped(items: list, extra: int) -> list:
+    """`items` with every repetition allowed at most `extra` more than its minimum."""
+    out = []
+    for op, av in items:
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+            low, high, sub = av
+            inner = _with_unbounded_capped(list(sub), extra)
+            high = min(high, low + extra)
+            out.append((op, (low, high, _parser.SubPattern(_parser.State(), inner))))
+        elif op is _c.SUBPATTERN:
+            group, add_flags, del_flags, sub = av
+            inner = _with_unbounded_capped(list(sub), extra)
+            out.append((op, (group, add_flags, del_flags, _parser.SubPattern(_parser.State(), inner))))
+        elif op is _c.BRANCH:
+            alts = [_parser.SubPattern(_parser.State(), _with_unbounded_capped(list(alt), extra)) for alt in av[1]]
+            out.append((op, (av[0], alts)))
+        else:
+            out.append((op, av))
+    return out
+
+
+def _capped_to_fit(items: list, min_length: int, max_length: int) -> Optional[list]:
+    """`items` with repetitions capped so every match is at most `max_length` long
+    (the largest such cap), or None when even the minimum matches are too long or too short."""
+    best = None
+    low_cap, high_cap = 0, max_length
+    while low_cap <= high_cap:
+        middle = (low_cap + high_cap) // 2
+        capped = _with_unbounded_capped(items, middle)
+        width_low, width_high = _width(capped)
+        if width_high is not None and width_high <= max_length:
+            best = capped
+            low_cap = middle + 1
+        else:
+            high_cap = middle - 1
+    if best is None or _width(best)[0] < min_length:
+        return None
+    return best
+
+
+def pattern_body(pattern: str, min_length: int = 0, max_length: Optional[int] = None) -> Regex:
+    """Body regex of JSON strings whose value `re.search(pattern, value)` finds, with
+    min_length <= len(value) <= max_length; None when no string qualifies."""
+    try:
+        parsed = _parser.parse(pattern)
+    except Exception as error:  # re.error, RecursionError, OverflowError
+        raise PatternError(f"not a valid Python regular expression: {error}") from None
+    translator = _Translator(pattern)
+    translator.check_flags(parsed.state.flags)
+    dotall = bool(parsed.state.flags & _c.SRE_FLAG_DOTALL)
+    bounded = min_length > 0 or max_length is not None
+    options: list[Regex] = []
+    for items, anchored_start, anchored_end in _alternatives(list(parsed)):
+        if not bounded:
+            body = translator.sequence(items, dotall)
+            prefix = "" if anchored_start else f"{JSON_CHAR}*"
+            suffix = "" if anchored_end else f"{JSON_CHAR}*"
+            options.append(sequence(prefix, body, suffix))
+            continue
+        low, high = _width(items)
+        if low >= min_length and (max_length is None or (high is not None and high <= max_length)):
+            options.append(translator.sequence(items, dotall))
+            continue
+        fitted = _fit_length(items, min_length, max_length)
+        if fitted is not None:
+            options.append(translator.sequence(fitted, dotall) if fitted else None)
+            continue
+        capped = _capped_to_fit(items, min_length, max_length) if max_length is not None else None
+        if capped is not None:
+            options.append(translator.sequence(capped, dotall))
+            continue
+        if not anchored_end and low == high and (max_length is None or low <= max_length):
+            free = repeat(JSON_CHAR, max(0, min_length - low), None if max_length is None else max_length - low)
+            options.append(sequence(translator.sequence(items, dotall), free))
+            continue
+        raise PatternError("its length range cannot be combined with minLength/maxLength")
+    return alternation(options)

@@ -1,0 +1,289 @@
+"""The translator: walks a schema and dispatches each keyword to the module that handles it.
+
+`Translator(root, layout, max_recursion, strict).translate(schema, pointer, depth)` gives the
+regex of the JSON text of every instance it produces, or None when it produces none. Every
+produced instance validates against the schema (soundness); what a regex cannot say is either
+narrowed to a sound subset (documented in each module) or reported through `unsupported`,
+which raises `UnsupportedSchemaError` when strict and records the keyword otherwise.
+
+Order of work on one schema object: `$ref` (its siblings merged in as an `allOf`), `allOf`
+(merged), `anyOf` and `oneOf` (alternations, siblings merged into each branch; oneOf branches
+must be provably exclusive), `not` (the forms a regex can honour), `enum`/`const` (values
+filtered by the rest of the schema), then one regex per type.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Optional
+
+from automaton.errors import UnsupportedSchemaError
+from automaton.json_schema.arrays import array_regex
+from automaton.json_schema.exclusive import exclusive_branches
+from automaton.json_schema.keywords import TYPE_NAMES, UNSUPPORTED, implied_types, normalize
+from automaton.json_schema.layout import Layout
+from automaton.json_schema.literals import any_value, json_kind, value_literal
+from automaton.json_schema.merge import MergeError, json_equal, merge_schemas
+from automaton.json_schema.objects import object_regex
+from automaton.json_schema.patterns import PatternError, pattern_body
+from automaton.json_schema.refs import RefError, resolve_ref
+from automaton.json_schema.regex_text import Regex, alternation
+from automaton.json_schema.scalars import BOOLEAN, NULL, integer_regex, number_regex, string_regex
+
+__all__ = ["Translator", "InvalidSchemaError", "ANY_VALUE_LEVELS"]
+
+# How deeply containers may nest inside a value the schema leaves free (`{}`, `true`).
+ANY_VALUE_LEVELS = 1
+_MAX_MERGE_DEPTH = 64
+
+
+class InvalidSchemaError(UnsupportedSchemaError):
+    """The schema is malformed at this keyword (wrong value type, dangling reference, ...)."""
+
+
+class Translator:
+    def __init__(self, root: Any, layout: Layout, max_recursion: int, strict: bool):
+        self.root = root
+        self.layout = layout
+        self.max_recursion = max_recursion
+        self.strict = strict
+        self.dropped: list[tuple[str, str, str]] = []
+        self._ref_depth: dict[str, int] = {}
+
+    # -- reporting --------------------------------------------------------------------------
+    def unsupported(self, keyword: str, pointer: str, reason: str = "") -> None:
+        if self.strict:
+            raise UnsupportedSchemaError(keyword, pointer, reason)
+        entry = (keyword, pointer or "/", reason)
+        if entry not in self.dropped:
+            self.dropped.append(entry)
+
+    def invalid(self, keyword: str, pointer: str, reason: str) -> None:
+        raise InvalidSchemaError(keyword, pointer, reason)
+
+    # -- helpers used by the per-type modules -----------------------------------------------
+    def compact_regex(self, schema: Any, pointer: str) -> Regex:
+        """The schema's regex in compact layout at depth 0 (to test fixed texts against it)."""
+        saved = self.layout
+        self.layout = Layout()
+        try:
+            return self.translate(schema, pointer, 0)
+        finally:
+            self.layout = saved
+
+    def pattern_key(self, pattern: str, pointer: str) -> Optional[str]:
+        try:
+            return pattern_body(pattern)
+        except PatternError as error:
+            self.unsupported("patternProperties", pointer, str(error))
+            return None
+
+    def resolve(self, ref: Any, pointer: str) -> tuple[Any, str]:
+        try:
+            return resolve_ref(self.root, ref)
+        except RefError as error:
+            self.unsupported("$ref", pointer, str(error))
+            return True, pointer
+
+    # -- the walk ----------------------------------------------------------------------------
+    def translate(self, schema: Any, pointer: str, depth: int) -> Regex:
+        if schema is True:
+            return any_value(self.layout, depth, ANY_VALUE_LEVELS)
+        if schema is False:
+            return None
+        if not isinstance(schema, dict):
+            self.invalid("schema", pointer, f"a schema must be an object or a boolean, not {type(schema).__name__}")
+        schema = normalize(schema)
+        if "$ref" in schema:
+            return self._ref(schema, pointer, depth)
+        if "allOf" in schema:
+            return self._all_of(schema, pointer, depth)
+        for key in ("anyOf", "oneOf"):
+            if key in schema:
+                return self._alternatives(schema, key, pointer, depth)
+        if "not" in schema:
+            schema = self._not(schema, pointer)
+            if schema is None:
+                return None
+        for key in UNSUPPORTED:
+            if key in schema:
+                self.unsupported(key, pointer)
+        if "enum" in schema or "const" in schema:
+            return self._enum(schema, pointer, depth)
+        return alternation(self._typed(t, schema, pointer, depth) for t in self._types(schema, pointer))
+
+    def _ref(self, schema: dict, pointer: str, depth: int) -> Regex:
+        target, target_pointer = self.resolve(schema["$ref"], pointer)
+        siblings = {k: v for k, v in schema.items() if k != "$ref"}
+        count = self._ref_depth.get(target_pointer, 0)
+        if count >= self.max_recursion:
+            return None
+        self._ref_depth[target_pointer] = count + 1
+        try:
+            if siblings:
+                return self.translate({"allOf": [target, siblings]}, pointer, depth)
+            return self.translate(target, target_pointer, depth)
+        finally:
+            self._ref_depth[target_pointer] = count
+
+    def _flat(self, schema: Any, pointer: str, seen: int = 0, refs: Optional[list] = None) -> Any:
+        """`schema` with its top-level `$ref` and `allOf` merged away (a bool stays a bool).
+
+        The pointers of the references it follows are appended to `refs`."""
+        if seen > _MAX_MERGE_DEPTH:
+            self.unsupported("allOf", pointer, "references nest too deeply to merge")
+            return True
+        if not isinstance(schema, dict):
+            if isinstance(schema, bool):
+                return schema
+            self.invalid("schema", pointer, "a schema must be an object or a boolean")
+        schema = normalize(schema)
+        if "$ref" in schema:
+            target, target_pointer = self.resolve(schema["$ref"], pointer)
+            if refs is not None:
+                refs.append(target_pointer)
+            rest = {k: v for k, v in schema.items() if k != "$ref"}
+            if rest:
+                return self._flat({"allOf": [target, rest]}, target_pointer, seen + 1, refs)
+            return self._flat(target, target_pointer, seen + 1, refs)
+        if "allOf" in schema:
+            branches = schema["allOf"]
+            if not isinstance(branches, list):
+                self.invalid("allOf", pointer, "must be a list of schemas")
+            merged: Any = {k: v for k, v in schema.items() if k != "allOf"}
+            for i, branch in enumerate(branches):
+                flat = self._flat(branch, f"{pointer}/allOf/{i}", seen + 1, refs)
+                if flat is False:
+                    return False
+                if flat is True:
+                    continue
+                try:
+                    merged = merge_schemas(merged, flat)
+                except MergeError as error:
+                    self.unsupported(error.keyword if self.strict else "allOf", f"{pointer}/allOf/{i}", str(error))
+            if "allOf" in merged or "$ref" in merged:
+                return self._flat(merged, pointer, seen + 1, refs)
+            return merged
+        return schema
+
+    def _all_of(self, schema: dict, pointer: str, depth: int) -> Regex:
+        refs: list[str] = []
+        flat = self._flat(schema, pointer, refs=refs)
+        followed = set(refs)
+        counts = {ref: self._ref_depth.get(ref, 0) for ref in followed}
+        if any(count >= self.max_recursion for count in counts.values()):
+            return None
+        for ref, count in counts.items():
+            self._ref_depth[ref] = count + 1
+        try:
+            return self.translate(flat, pointer, depth)
+        finally:
+            for ref, count in counts.items():
+                self._ref_depth[ref] = count
+
+    def _alternatives(self, schema: dict, key: str, pointer: str, depth: int) -> Regex:
+        branches = schema[key]
+        if not isinstance(branches, list) or not branches:
+            self.invalid(key, pointer, "must be a non-empty list of schemas")
+        rest = {k: v for k, v in schema.items() if k != key}
+        merged = []
+        for i, branch in enumerate(branches):
+            merged.append({"allOf": [rest, branch]} if rest else branch)
+        keep = list(enumerate(merged))
+        if key == "oneOf" and len(merged) > 1:
+            keep = exclusive_branches(self, merged, pointer)
+            if not keep:
+                self.unsupported("oneOf", pointer, "no branch could be shown to exclude all the others")
+                keep = list(enumerate(merged))
+        return alternation(self.translate(branch, f"{pointer}/{key}/{i}", depth) for i, branch in keep)
+
+    def _not(self, schema: dict, pointer: str) -> Optional[dict]:
+        negated = self._flat(schema["not"], f"{pointer}/not")
+        rest = {k: v for k, v in schema.items() if k != "not"}
+        if negated is True or negated == {}:
+            return None
+        if negated is False:
+            return rest
+        keys = set(negated)
+        if keys == {"type"}:
+            banned = {negated["type"]} if isinstance(negated["type"], str) else set(negated["type"])
+            if "number" in banned:
+                banned.add("integer")
+            types = [t for t in self._types(rest, pointer) if t not in banned]
+            if "integer" in banned and "number" in types:
+                self.unsupported("not", pointer, "non-integer numbers")
+            rest["type"] = types
+            return rest
+        if keys == {"required"} and isinstance(negated["required"], list) and negated["required"]:
+            required = set(rest.get("required", []))
+            for name in negated["required"]:
+                if name not in required:
+                    properties = dict(rest.get("properties", {}))
+                    properties[name] = False
+                    rest["properties"] = properties
+                    return rest
+            return None
+        if keys <= {"enum", "const"} and ("enum" in rest or "const" in rest):
+            banned_values = list(negated.get("enum", [])) + ([negated["const"]] if "const" in negated else [])
+            values = list(rest.get("enum", [])) if "enum" in rest else [rest["const"]]
+            rest.pop("const", None)
+            rest["enum"] = [v for v in values if not any(json_equal(v, b) for b in banned_values)]
+            return rest
+        self.unsupported("not", pointer, "only not {type}, not {required}, not {enum} beside enum are enforced")
+        return rest
+
+    def _enum(self, schema: dict, pointer: str, depth: int) -> Regex:
+        if "const" in schema:
+            values = [schema["const"]]
+            if "enum" in schema:
+                values = [v for v in values if any(json_equal(v, w) for w in schema["enum"])]
+        else:
+            values = schema["enum"]
+            if not isinstance(values, list):
+                self.invalid("enum", pointer, "must be a list")
+        rest = {k: v for k, v in schema.items() if k not in ("enum", "const")}
+        if rest:
+            check = self.compact_regex(rest, pointer)
+            if check is None:
+                return None
+            compiled = re.compile(check)
+            values = [v for v in values if compiled.fullmatch(json.dumps(v, ensure_ascii=False, separators=(",", ":")))]
+        try:
+            return alternation(value_literal(v, self.layout, depth) for v in values)
+        except (TypeError, ValueError) as error:
+            self.invalid("enum", pointer, str(error))
+            return None
+
+    def _types(self, schema: dict, pointer: str) -> list[str]:
+        declared = schema.get("type")
+        if declared is None:
+            return implied_types(schema)
+        names = [declared] if isinstance(declared, str) else declared
+        if not isinstance(names, list):
+            self.invalid("type", pointer, "must be a type name or a list of them")
+        for name in names:
+            if name not in TYPE_NAMES:
+                if name == "any":
+                    return implied_types({})
+                self.invalid("type", pointer, f"unknown type {name!r}")
+        if "number" in names and "integer" in names:
+            names = [n for n in names if n != "integer"]
+        return list(dict.fromkeys(names))
+
+    def _typed(self, name: str, schema: dict, pointer: str, depth: int) -> Regex:
+        if name == "object":
+            return object_regex(self, schema, pointer, depth)
+        if name == "array":
+            return array_regex(self, schema, pointer, depth)
+        if name == "string":
+            return string_regex(self, schema, pointer)
+        if name == "integer":
+            return integer_regex(self, schema, pointer)
+        if name == "number":
+            return number_regex(self, schema, pointer)
+        if name == "boolean":
+            return BOOLEAN
+        return NULL
+
+
+_ = json_kind

@@ -1,0 +1,159 @@
+"""Thompson NFA over byte ranges, built from a `regex_ast` tree.
+
+`build_nfa(tree, max_states, deadline) -> ByteNFA` where
+
+    ByteNFA.start, ByteNFA.final: int    the start state and the one accepting state (no edges out)
+    ByteNFA.epsilon: list[list[int]]     state -> states entered without reading a byte
+    ByteNFA.edges: list[list[(lo, hi, target)]]   state -> bytes lo..hi (inclusive) lead to target
+
+A character set becomes its UTF-8 byte-range sequences (`automaton.utf8`), fanned out from one
+state and joined where their suffixes agree, so `[^"]` costs 9 states, not one per sequence byte.
+Repeats are unrolled: `x{2,4}` is two copies of `x` then two optional ones, `x{2,}` two copies
+with a loop on the last. The size is counted from the tree first (`count_nfa_states`), so a
+pattern over `max_states` states is refused with `TooManyStatesError` before anything is built.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from automaton.budget import Deadline
+from automaton.errors import TooManyStatesError
+from automaton.regex_ast import Alternation, CharSet, Concat, Node, Repeat
+from automaton.utf8 import utf8_sequences
+
+__all__ = ["ByteNFA", "build_nfa", "count_nfa_states"]
+
+
+@dataclass
+class ByteNFA:
+    start: int = 0
+    final: int = 0
+    epsilon: list[list[int]] = field(default_factory=list)
+    edges: list[list[tuple[int, int, int]]] = field(default_factory=list)
+
+    @property
+    def num_states(self) -> int:
+        return len(self.edges)
+
+
+def build_nfa(tree: Node, max_states: int, deadline: Deadline) -> ByteNFA:
+    needed = count_nfa_states(tree)
+    if needed > max_states:
+        raise TooManyStatesError(_too_many(max_states, needed), max_states)
+    builder = _Builder(max_states, deadline)
+    start, final = builder.fragment(tree)
+    nfa = builder.nfa
+    nfa.start, nfa.final = start, final
+    return nfa
+
+
+def count_nfa_states(node: Node) -> int:
+    """How many states `build_nfa` creates for `node` (computed without building anything)."""
+    if isinstance(node, CharSet):
+        return 2 + len({sequence[cut:] for sequence in utf8_sequences(node.ranges) for cut in range(1, len(sequence))})
+    if isinstance(node, Concat):
+        return sum(count_nfa_states(item) for item in node.items) or 1
+    if isinstance(node, Alternation):
+        return 2 + sum(count_nfa_states(option) for option in node.options)
+    if isinstance(node, Repeat):
+        item = count_nfa_states(node.item)
+        if node.max is None:
+            return 1 + item * node.min if node.min else 2 + item
+        return 2 + item * node.max
+    raise TypeError(f"not a syntax tree node: {node!r}")
+
+
+def _too_many(max_states: int, needed: int | None = None) -> str:
+    count = f"{needed} NFA states" if needed is not None else f"more than {max_states} NFA states"
+    return (
+        f"the pattern unrolls into {count}, over the limit of {max_states} "
+        "(large repeat counts multiply the size of what they repeat)"
+    )
+
+
+class _Builder:
+    def __init__(self, max_states: int, deadline: Deadline):
+        self.nfa = ByteNFA()
+        self.max_states = max_states
+        self.deadline = deadline
+
+    def new_state(self) -> int:
+        nfa = self.nfa
+        state = len(nfa.edges)
+        if state >= self.max_states:
+            raise TooManyStatesError(_too_many(self.max_states), self.max_states)
+        if state & 0xFFF == 0:
+            self.deadline.check("building the NFA")
+        nfa.epsilon.append([])
+        nfa.edges.append([])
+        return state
+
+    def fragment(self, node: Node) -> tuple[int, int]:
+        """New states matching `node`: returns (entry, exit)."""
+        if isinstance(node, CharSet):
+            return self.char_set(node)
+        if isinstance(node, Concat):
+            return self.concat(node.items)
+        if isinstance(node, Alternation):
+            entry, exit_ = self.new_state(), self.new_state()
+            for option in node.options:
+                start, end = self.fragment(option)
+                self.nfa.epsilon[entry].append(start)
+                self.nfa.epsilon[end].append(exit_)
+            return entry, exit_
+        if isinstance(node, Repeat):
+            return self.repeat(node)
+        raise TypeError(f"not a syntax tree node: {node!r}")
+
+    def concat(self, items: tuple[Node, ...]) -> tuple[int, int]:
+        if not items:
+            state = self.new_state()
+            return state, state
+        entry, current = self.fragment(items[0])
+        for item in items[1:]:
+            start, end = self.fragment(item)
+            self.nfa.epsilon[current].append(start)
+            current = end
+        return entry, current
+
+    def repeat(self, node: Repeat) -> tuple[int, int]:
+        epsilon = self.nfa.epsilon
+        entry = current = self.new_state()
+        for _ in range(node.min):
+            start, end = self.fragment(node.item)
+            epsilon[current].append(start)
+            current = end
+        if node.max is None:
+            if node.min == 0:
+                start, end = self.fragment(node.item)
+                epsilon[current].append(start)
+                exit_ = self.new_state()
+                epsilon[current].append(exit_)
+                epsilon[end].extend((start, exit_))
+                return entry, exit_
+            epsilon[current].append(start)  # loop back onto the last mandatory copy
+            return entry, current
+        exit_ = self.new_state()
+        for _ in range(node.max - node.min):
+            start, end = self.fragment(node.item)
+            epsilon[current].extend((start, exit_))
+            current = end
+        epsilon[current].append(exit_)
+        return entry, exit_
+
+    def char_set(self, node: CharSet) -> tuple[int, int]:
+        edges = self.nfa.edges
+        entry, exit_ = self.new_state(), self.new_state()
+        suffix_states: dict[tuple[tuple[int, int], ...], int] = {}
+        for sequence in utf8_sequences(node.ranges):
+            target = exit_
+            for cut in range(len(sequence) - 1, 0, -1):
+                suffix = sequence[cut:]
+                state = suffix_states.get(suffix)
+                if state is None:
+                    state = self.new_state()
+                    edges[state].append((*sequence[cut], target))
+                    suffix_states[suffix] = state
+                target = state
+            edges[entry].append((*sequence[0], target))
+        return entry, exit_

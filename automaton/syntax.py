@@ -1,0 +1,133 @@
+"""Python regex syntax -> the `regex_ast` tree. The only module that imports interegular.
+
+`parse_regex(pattern: str) -> Node`, in four steps:
+
+1. Python's `re` compiles the pattern; its errors become `RegexSyntaxError` at `re`'s position,
+   so nothing `re` rejects is ever accepted.
+2. `preparse.prepare` refuses what no finite automaton can express and turns each class and
+   escape into one placeholder character standing for a set of code point ranges.
+3. interegular parses the structure (groups, alternation, repeats, inline flags). Its errors
+   carry no message; the position hides in `__context__` and is mapped back to the pattern.
+4. A walk turns interegular's tree into ours, applying the flags: `(?i)` folds ASCII letters,
+   `(?s)` lets `.` match a newline.
+
+    >>> parse_regex("a|b?")
+    Alternation(options=(CharSet(ranges=((97, 97),)), Repeat(item=CharSet(ranges=((98, 98),)), min=0, max=1)))
+"""
+from __future__ import annotations
+
+import re
+import warnings
+
+from interegular.patterns import (
+    _DOT,
+    _EMPTY,
+    InvalidSyntax,
+    Pattern,
+    REFlags,
+    Unsupported,
+    _CharGroup,
+    _Concatenation,
+    _NonCapturing,
+    _ParsePattern,
+    _Repeated,
+)
+from interegular.utils.simple_parser import NoMatch
+
+from automaton.errors import RegexSyntaxError, UnsupportedRegexError
+from automaton.preparse import Atom, Prepared, prepare
+from automaton.regex_ast import (
+    EMPTY_STRING,
+    MAX_CODE_POINT,
+    Alternation,
+    CharSet,
+    Concat,
+    Node,
+    Repeat,
+    ascii_case_fold,
+    complement,
+    normalize,
+)
+
+__all__ = ["parse_regex", "parse_prepared"]
+
+_ANY = ((0, MAX_CODE_POINT),)
+_ANY_BUT_NEWLINE = ((0, 0x09), (0x0B, MAX_CODE_POINT))
+
+
+def parse_regex(pattern: str) -> Node:
+    if not isinstance(pattern, str):
+        raise TypeError(f"pattern must be str, not {type(pattern).__name__}")
+    _check_with_re(pattern)
+    return parse_prepared(pattern, prepare(pattern))
+
+
+def parse_prepared(pattern: str, prepared: Prepared) -> Node:
+    """Parse `prepared.text` with interegular and walk the result (errors point into `pattern`)."""
+    parser = _ParsePattern(prepared.text)
+    try:
+        tree = parser.parse()
+    except InvalidSyntax as error:
+        failure = error.__context__
+        index = failure.index if isinstance(failure, NoMatch) else parser.index
+        reason = str(error) or "the parser cannot continue here"
+        raise RegexSyntaxError(pattern, prepared.origins[min(index, len(prepared.text))], reason) from None
+    except Unsupported as error:
+        position = prepared.origins[min(parser.index, len(prepared.text))]
+        raise UnsupportedRegexError(pattern, str(error) or "construct", position) from None
+    return _Walk(pattern, prepared.atoms).node(tree, REFlags(0))
+
+
+def _check_with_re(pattern: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # re's FutureWarnings about possible set syntax
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise RegexSyntaxError(pattern, error.pos, error.msg) from None
+        except OverflowError as error:
+            raise RegexSyntaxError(pattern, None, str(error) or type(error).__name__) from None
+
+
+class _Walk:
+    def __init__(self, pattern: str, atoms: dict[str, Atom]):
+        self.pattern = pattern
+        self.atoms = atoms
+
+    def node(self, item, flags: REFlags) -> Node:
+        if isinstance(item, Pattern):
+            flags = (flags | item.added_flags) & ~item.removed_flags
+            options = tuple(self.node(option, flags) for option in item.options)
+            return options[0] if len(options) == 1 else Alternation(options)
+        if isinstance(item, _Concatenation):
+            parts = tuple(self.node(part, flags) for part in item.parts if part is not None)
+            parts = tuple(part for part in parts if part != EMPTY_STRING)
+            return parts[0] if len(parts) == 1 else Concat(parts)
+        if isinstance(item, _Repeated):
+            return Repeat(self.node(item.base, flags), item.min, item.max)
+        if isinstance(item, _CharGroup):
+            return self.char_set(item, flags)
+        if item is _DOT:
+            return CharSet(_ANY if flags & REFlags.SINGLE_LINE else _ANY_BUT_NEWLINE)
+        if item is _EMPTY:
+            return EMPTY_STRING
+        if isinstance(item, _NonCapturing):
+            raise UnsupportedRegexError(self.pattern, "lookbehind" if item.backwards else "lookahead")
+        raise TypeError(f"unexpected node from interegular: {item!r}")
+
+    def char_set(self, group: _CharGroup, flags: REFlags) -> CharSet:
+        ranges: list[tuple[int, int]] = []
+        negated = group.negated
+        for char in group.chars:
+            atom = self.atoms.get(char)
+            if atom is None:
+                ranges.append((ord(char), ord(char)))
+            elif atom.negated and len(group.chars) > 1:
+                raise TypeError("a negated atom inside a multi-character group")
+            else:
+                ranges.extend(atom.ranges)
+                negated ^= atom.negated
+        code_points = normalize(ranges)
+        if flags & REFlags.CASE_INSENSITIVE:
+            code_points = ascii_case_fold(code_points)
+        return CharSet(complement(code_points) if negated else code_points)

@@ -1,0 +1,323 @@
+"""Markdown tables for the token index benchmark (`bench/bench_index.py`).
+
+    render(results) -> str          the body of the "## Token index (issue 4)" section
+    write_results(path, markdown)   put it into bench/RESULTS.md, leaving other sections alone
+"""
+from __future__ import annotations
+
+import platform
+import statistics
+from importlib import metadata
+from pathlib import Path
+
+from bench.results_file import replace_section
+
+__all__ = ["HEADING", "render", "write_results"]
+
+HEADING = "## Token index (issue 4)"
+PEER_NAMES = ("outlines-core", "xgrammar", "llguidance")
+
+
+def write_results(path: Path, markdown: str) -> None:
+    replace_section(path, HEADING, markdown)
+
+
+# -- formatting ----------------------------------------------------------------------------
+
+
+def _ms(seconds) -> str:
+    if seconds is None:
+        return "–"
+    ms = seconds * 1e3
+    return f"{ms:,.0f}" if ms >= 100 else f"{ms:.1f}" if ms >= 1 else f"{ms:.2f}"
+
+
+def _us(value) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def _ratio(numerator, denominator) -> str:
+    if not numerator or not denominator:
+        return "–"
+    ratio = numerator / denominator
+    return f"{ratio:,.1f}x" if ratio >= 1 else f"{ratio:.2f}x"
+
+
+def _mb(n) -> str:
+    return "–" if n is None else f"{n / 2**20:.2f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _peer_compile(peer: dict | None) -> str:
+    if not peer:
+        return "–"
+    if "error" in peer:
+        if peer.get("timeout"):
+            return f"> {peer['timeout']:.0f} s (killed)"
+        return f"error: {peer['error'][:60]}"
+    return _ms(peer["compile_s"]) + (f" ({peer['runs']})" if peer["runs"] > 1 else " (1)")
+
+
+def _peer_step(peer: dict | None, key: str = "step") -> str:
+    if not peer or key not in peer:
+        return "–"
+    step = peer[key]
+    return f"{_us(step['p50'])} / {_us(step['p99'])} ({step['n']})"
+
+
+def _cold(ours: dict):
+    return (ours.get("cold") or {}).get("compile_cold_s")
+
+
+# -- sections ------------------------------------------------------------------------------
+
+
+def _versions() -> str:
+    names = ["numba", "numpy", "outlines-core", "xgrammar", "llguidance", "transformers"]
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return ", ".join(found)
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _targets(results: dict) -> str:
+    rows = [r for r in results["rows"] if "error" not in r["ours"]]
+    lines = []
+
+    def add(target, outcome, met):
+        lines.append([target, outcome, "yes" if met else ("no" if met is not None else "–")])
+
+    oc_warm, oc_cold, misses_warm, misses_cold, xgr = [], [], [], [], []
+    for r in rows:
+        oc = r["peers"].get("outlines-core", {})
+        if "compile_s" in oc:
+            ratio = oc["compile_s"] / r["ours"]["compile_warm_s"]
+            oc_warm.append(ratio)
+            if ratio < 10:
+                misses_warm.append(f"{r['pattern']}/{r['vocab']} {ratio:.1f}x")
+            if _cold(r["ours"]):
+                ratio_cold = oc["compile_s"] / _cold(r["ours"])
+                oc_cold.append(ratio_cold)
+                if ratio_cold < 10:
+                    misses_cold.append(f"{r['pattern']}/{r['vocab']} {ratio_cold:.1f}x")
+        elif oc.get("timeout"):
+            oc_warm.append(float("inf"))
+        xg = r["peers"].get("xgrammar", {})
+        if "compile_s" in xg:
+            xgr.append(xg["compile_s"] / r["ours"]["compile_warm_s"])
+    if oc_warm:
+        add("compile >= 10x faster than outlines-core, every pattern x vocab (warm)",
+            f"min {min(oc_warm):.1f}x; {len(misses_warm)} of {len(oc_warm)} below 10x"
+            + (f": {', '.join(misses_warm)}" if misses_warm else ""), not misses_warm)
+    if oc_cold:
+        add("same, ours cold (fresh process)",
+            f"min {min(oc_cold):.1f}x; {len(misses_cold)} of {len(oc_cold)} below 10x"
+            + (f": {', '.join(misses_cold[:8])}{' ...' if len(misses_cold) > 8 else ''}" if misses_cold else ""),
+            not misses_cold)
+    if xgr:
+        median = statistics.median(xgr)
+        add("compile faster than xgrammar on the median (warm)", f"median xgrammar / ours = {median:.1f}x", median > 1)
+    for key, how in (("step", "walks"), ("step_hot", "back to back")):
+        steps = [(r["ours"][key], r) for r in rows if r["ours"].get(key, {}).get("n")]
+        if not steps:
+            continue
+        worst50, at50 = max(steps, key=lambda s: s[0]["p50"])
+        worst99, at99 = max(steps, key=lambda s: s[0]["p99"])
+        add(f"per step p50 <= 2 µs ({how}, worst pattern x vocab)",
+            f"{worst50['p50']:.1f} µs ({at50['pattern']}/{at50['vocab']})", worst50["p50"] <= 2)
+        add(f"per step p99 <= 10 µs ({how}, worst pattern x vocab)",
+            f"{worst99['p99']:.1f} µs ({at99['pattern']}/{at99['vocab']})", worst99["p99"] <= 10)
+    for large in results.get("large", []):
+        if "load_s" in large:
+            add(f"load < 10 ms, {large['states']:,} states x {large['width']:,} ({large['name']}, "
+                f"{large['rows']:,} rows, {_mb(large['file_bytes'])} MiB file)",
+                f"{_ms(large['load_s'])} ms", large["load_s"] < 0.010)
+            add(f"load >= 100x faster than compiling it ({large['name']})",
+                f"{large['compile_s'] / large['load_s']:,.0f}x", large["compile_s"] / large["load_s"] >= 100)
+        elif large:
+            add(f"load, {large['name']}", large.get("load_error") or large.get("error", "not measured"), None)
+    for r in rows:
+        if r["pattern"] == "person_schema" and r["vocab"] == "cl100k":
+            ours = r["ours"]
+            add("person_schema on cl100k <= 4 MiB in memory", f"{_mb(ours['nbytes'])} MiB", ours["nbytes"] <= 4 * 2**20)
+            if "file_bytes" in ours:
+                add("person_schema on cl100k <= 4 MiB on disk", f"{_mb(ours['file_bytes'])} MiB",
+                    ours["file_bytes"] <= 4 * 2**20)
+    peaks = [(r["ours"]["cold"]["peak_delta_bytes"], r) for r in rows if "peak_delta_bytes" in (r["ours"].get("cold") or {})]
+    if peaks:
+        peak, where = max(peaks, key=lambda p: p[0])
+        add("build peak memory < 1 GiB (worst)", f"{_mb(peak)} MiB ({where['pattern']}/{where['vocab']})", peak < 2**30)
+    return _table(["target", "measured", "met"], lines)
+
+
+def _compile_table(results: dict) -> str:
+    rows = []
+    for r in results["rows"]:
+        ours, peers = r["ours"], r["peers"]
+        if "error" in ours:
+            rows.append([r["vocab"], r["pattern"], f"error: {ours['error'][:80]}"] + ["–"] * 7)
+            continue
+        warm, cold = ours["compile_warm_s"], _cold(ours)
+        oc, xg = peers.get("outlines-core", {}).get("compile_s"), peers.get("xgrammar", {}).get("compile_s")
+        rows.append([
+            r["vocab"], r["pattern"], _ms(cold), _ms(warm),
+            _peer_compile(peers.get("outlines-core")), _peer_compile(peers.get("xgrammar")),
+            _peer_compile(peers.get("llguidance")),
+            _ratio(oc, warm), _ratio(oc, cold), _ratio(xg, warm),
+        ])
+    return _table(["vocab", "pattern", "ours cold", "ours warm", "outlines-core", "xgrammar", "llguidance (lazy)",
+                   "outlines-core ÷ ours warm", "outlines-core ÷ ours cold", "xgrammar ÷ ours warm"], rows)
+
+
+def _step_table(results: dict, key: str) -> str:
+    rows = []
+    for r in results["rows"]:
+        ours = r["ours"]
+        rows.append([r["vocab"], r["pattern"], _peer_step(ours, key)]
+                    + [_peer_step(r["peers"].get(n), key) for n in PEER_NAMES])
+    return _table(["vocab", "pattern", "ours", *PEER_NAMES], rows)
+
+
+def _storage_table(results: dict) -> str:
+    rows = []
+    for r in results["rows"]:
+        ours = r["ours"]
+        if "error" in ours:
+            continue
+        cold = ours.get("cold") or {}
+        load = ours.get("load_s")
+        rows.append([
+            r["vocab"], r["pattern"], f"{ours['states']:,}", f"{ours['rows']:,}", f"{ours['rows'] / ours['states']:.2f}",
+            _mb(ours["nbytes"]), f"{ours['nbytes'] / ours['states'] / 1024:,.1f}",
+            _mb(ours.get("file_bytes")), _ms(load) if load else ours.get("load_error", "–")[:60],
+            _ms(ours.get("load_first_step_s")), _ratio(ours["compile_warm_s"], load), _ratio(_cold(ours), load),
+            _mb(cold.get("peak_delta_bytes")),
+        ])
+    return _table(["vocab", "pattern", "states", "rows", "rows / states", "index MiB", "KiB / state", "file MiB",
+                   "load ms", "load + first step ms", "warm compile ÷ load", "cold compile ÷ load",
+                   "build peak MiB"], rows)
+
+
+def _large_table(results: dict) -> str:
+    rows = []
+    for large in results.get("large", []):
+        if "error" in large:
+            rows.append([large["name"], f"error: {large['error'][:80]}"] + ["–"] * 7)
+            continue
+        rows.append([
+            large["name"], f"{large['states']:,} x {large['width']:,}", f"{large['rows']:,}", _mb(large["nbytes"]),
+            _mb(large.get("file_bytes")), _ms(large["compile_s"]),
+            _ms(large["load_s"]) if "load_s" in large else large.get("load_error", "–")[:60],
+            _ms(large.get("load_first_step_s")), _ratio(large["compile_s"], large.get("load_s")),
+        ])
+    return _table(["index", "states x width", "rows", "index MiB", "file MiB", "compile ms (warm)", "load ms",
+                   "load + first step ms", "compile ÷ load"], rows)
+
+
+def _agreement_table(results: dict) -> str:
+    rows = []
+    for r in results["rows"]:
+        cells = []
+        for name in PEER_NAMES:
+            peer = r["peers"].get(name)
+            if not peer or "start_only_peer" not in peer:
+                cells.append("–")
+                continue
+            cell = f"+{peer['start_only_peer']} / -{peer['start_only_ours']}"
+            if peer["refusals"]:
+                cell += f"; refused {peer['refusals']} own token(s)"
+            cells.append(cell)
+        if any(cell not in ("+0 / -0", "–") for cell in cells):
+            rows.append([r["vocab"], r["pattern"], *cells])
+    if not rows:
+        return "Every peer's first mask equals ours on every pattern x vocabulary, and no walk was refused."
+    return ("Start masks that differ from ours (+tokens only the peer allows / -tokens only ours allows), "
+            "and tokens a peer refused although its own mask allowed them; rows not shown agree exactly.\n\n"
+            + _table(["vocab", "pattern", *PEER_NAMES], rows))
+
+
+def _setup_table(results: dict) -> str:
+    rows = []
+    for vocab, setup in results["setup"].items():
+        rows.append([vocab] + [(_ms(setup[n]) if isinstance(setup.get(n), float) else str(setup.get(n, "–"))[:60])
+                               for n in PEER_NAMES])
+    return _table(["vocab", *(f"{n} vocabulary ms" for n in PEER_NAMES)], rows)
+
+
+def render(results: dict) -> str:
+    settings = results["settings"]
+    parts = [
+        f"Command (from the repository root): `{results['command']}`",
+        "",
+        f"Machine: {_cpu()}, 2 cores shared with other work while this ran, so single timings are noisy: "
+        f"figures are medians, read the ratios. Whole run: {results['wall_s'] / 60:.1f} min. {_versions()}.",
+        "",
+        "How: compile = median over repeats (count in brackets for peers); ours cold = first "
+        "`compile_index(..., cache=False)` in a fresh process (numba's on-disk cache warm, vocabulary "
+        "already built); ours warm = later builds in one process (the vocabulary's token trie is "
+        f"reused); outlines-core `Index` (in a forked child, killed past {settings['outlines_timeout']:.0f} s); xgrammar "
+        "`compile_regex` (cache off); llguidance builds lazily, so its figure is only the matcher's "
+        "construction and its work shows up in the steps. Per step = advance one token + get the "
+        "next packed mask, batch 1, along random walks through each engine's own allowed tokens "
+        f"(ours: up to {settings['ours_walks']} walks x {settings['ours_steps']} steps; peers: up to "
+        f"{settings['peer_walks']} x {settings['peer_steps']}, capped at {settings['peer_cap']:.0f} s); "
+        "p50 / p99 in µs (steps). Build peak = peak resident memory of the cold build above the "
+        "process's memory before it.",
+        "",
+        "### Targets",
+        "",
+        _targets(results),
+        "",
+        "### Compile time, ms",
+        "",
+        _compile_table(results),
+        "",
+        "### Per step (advance + mask), µs p50 / p99 (steps measured)",
+        "",
+        "Along the walks: between two timed steps the benchmark unpacks the mask and draws the next "
+        "token (it touches about V bytes, as a decoding loop touches far more between steps), so "
+        "every step starts with partly cold caches:",
+        "",
+        _step_table(results, "step"),
+        "",
+        "The same tokens replayed back to back, nothing in between (warm caches, a lower bound):",
+        "",
+        _step_table(results, "step_hot"),
+        "",
+        "### Size, load and build memory (ours)",
+        "",
+        _storage_table(results),
+        "",
+        "### A 1,000-state index at a 128,256-token logits width (cl100k tokens)",
+        "",
+        _large_table(results),
+        "",
+        "### Peers' vocabulary setup, once per tokenizer",
+        "",
+        _setup_table(results),
+        "",
+        "### Do the peers agree with us?",
+        "",
+        _agreement_table(results),
+    ]
+    return "\n".join(parts) + "\n"

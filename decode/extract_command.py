@@ -1,0 +1,100 @@
+"""The `extract` subcommand of `python -m decode`: a prompt file in, a JSONL result file out.
+
+    python -m decode extract --input prompts.jsonl --output results.jsonl \\
+        (--pattern P | --pattern-file F | --schema schema.json | --index FILE) \\
+        [--model default|PATH] [--batch-size N] [--max-new-tokens N] [--field prompt] [--id-field id] \\
+        [--engine local|ray] [--workers N] [--ray-address ADDRESS]
+
+`add_extract_arguments(subparsers)` registers the subcommand; `run_extract(arguments)` runs it
+and returns the exit status: 0 when the run went through the whole input (bad input lines
+included: they are in the output and the summary), 2 on an error in the options or files, 130
+when interrupted (rerun the same command to resume).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["add_extract_arguments", "run_extract"]
+
+
+def add_extract_arguments(subparsers) -> argparse.ArgumentParser:
+    """Add the `extract` subcommand to an argparse subparsers object; returns its parser."""
+    parser = subparsers.add_parser(
+        "extract",
+        help="run one pattern or JSON schema over a file of prompts, one JSON result line per prompt",
+        description=(
+            "Generate, for every prompt of --input, an output that fully matches the pattern (or JSON "
+            "schema) and write one JSON line per prompt to --output. Rerunning with the same --output "
+            "skips the prompts already written."
+        ),
+    )
+    parser.add_argument("--input", required=True, type=Path, help="prompts: JSON Lines (.jsonl) or plain text, one a line")
+    parser.add_argument("--output", required=True, type=Path, help="JSONL result file (appended to; resumed when it exists)")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--pattern", help="regular expression the outputs must fully match")
+    target.add_argument("--pattern-file", type=Path, help="file holding the regular expression (UTF-8; one trailing line break is ignored)")
+    target.add_argument("--schema", type=Path, help="JSON schema file; results get the parsed value")
+    target.add_argument("--index", type=Path, help="precompiled index file (automaton index format)")
+    parser.add_argument("--model", default="default", help="'default' (embedded SmolLM2-135M-Instruct) or a local model folder")
+    parser.add_argument("--device", default=None, help="torch device for the model (default cpu)")
+    parser.add_argument("--batch-size", type=int, default=8, help="prompts per generation batch (default 8)")
+    parser.add_argument("--max-new-tokens", type=int, default=256, help="generation limit per prompt (default 256)")
+    parser.add_argument("--field", default="prompt", help="JSONL field holding the prompt (default 'prompt')")
+    parser.add_argument("--id-field", default="id", help="JSONL field holding the id (default 'id'; else the line number)")
+    parser.add_argument("--input-format", choices=("auto", "jsonl", "text"), default="auto",
+                        help="auto: JSON Lines for .jsonl/.ndjson/.json files, plain text otherwise")
+    parser.add_argument("--engine", choices=("local", "ray"), default="local", help="local process or Ray Data (default local)")
+    parser.add_argument("--workers", type=int, default=2, help="Ray workers, one model each (default 2)")
+    parser.add_argument("--ray-address", default=None,
+                        help="address of an existing Ray cluster ('auto', 'ray://host:10001'); default: start a local one")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def _target_of(arguments) -> dict:
+    if arguments.pattern is not None:
+        return {"pattern": arguments.pattern}
+    if arguments.pattern_file is not None:
+        text = arguments.pattern_file.read_bytes().decode("utf-8")
+        return {"pattern": text[:-2] if text.endswith("\r\n") else text.removesuffix("\n")}
+    if arguments.schema is not None:
+        from decode.extraction import read_schema_file
+
+        return {"schema": read_schema_file(arguments.schema)}
+    return {"index": arguments.index}
+
+
+def run_extract(arguments) -> int:
+    """Run the `extract` subcommand with parsed `arguments`; prints the summary; returns the exit status."""
+    from automaton.errors import AutomatonError
+    from decode.extraction import extract_file
+
+    try:
+        summary = extract_file(
+            arguments.input,
+            arguments.output,
+            **_target_of(arguments),
+            model=arguments.model,
+            device=arguments.device,
+            batch_size=arguments.batch_size,
+            max_new_tokens=arguments.max_new_tokens,
+            field=arguments.field,
+            id_field=arguments.id_field,
+            input_format=arguments.input_format,
+            engine=arguments.engine,
+            workers=arguments.workers,
+            ray_address=arguments.ray_address,
+            progress=not arguments.no_progress,
+        )
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the lines written so far are in {arguments.output}; "
+              "rerun the same command to resume", file=sys.stderr)
+        return 130
+    except (AutomatonError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for line in summary.lines():
+        print(line)
+    return 0

