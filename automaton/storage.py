@@ -104,9 +104,12 @@ def write_atomically(path: Path, chunks) -> None:
             os.fsync(file.fileno())
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(error, OSError) and error.filename is None:
+            # file.write names no file: say which one could not be written (disk full, ...).
+            raise OSError(error.errno, error.strerror, str(path)) from error
         raise
     _fsync_directory(path.parent)
 

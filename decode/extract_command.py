@@ -49,6 +49,8 @@ def add_extract_arguments(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=2, help="Ray workers, one model each (default 2)")
     parser.add_argument("--ray-address", default=None,
                         help="address of an existing Ray cluster ('auto', 'ray://host:10001'); default: start a local one")
+    parser.add_argument("--no-jump-forward", action="store_true",
+                        help="sample every token, also where the pattern forces the text")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
@@ -87,6 +89,7 @@ def run_extract(arguments) -> int:
             workers=arguments.workers,
             ray_address=arguments.ray_address,
             progress=not arguments.no_progress,
+            jump_forward=False if arguments.no_jump_forward else None,
         )
     except KeyboardInterrupt:
         print(f"\ninterrupted: the lines written so far are in {arguments.output}; "

@@ -85,13 +85,15 @@ class ExtractionWorker:
     "line" (int) and "prompt" (str). Batches out: column "record", one JSON result line per prompt.
     """
 
-    def __init__(self, model_spec: str, device: Optional[str], index_bytes: bytes, is_schema: bool,
+    def __init__(self, model_spec: str, device: Optional[str], index_bytes, is_schema: bool,
                  max_new_tokens: int, threads: int, generate_kwargs: dict):
         import torch
         from automaton import load_index
 
         from decode.generation import vocabulary_for
 
+        if not isinstance(index_bytes, bytes):  # an ObjectRef to the file's bytes in Ray's object store
+            index_bytes = import_ray().get(index_bytes)
         if threads > 0 and (device is None or str(device).startswith("cpu")):
             torch.set_num_threads(threads)
         model, tokenizer = load_model(model_spec, device)
@@ -167,10 +169,11 @@ def extract_file_with_ray(
         if pending:
             started_ray = _connect(ray, address, workers * cpus_per_worker)
             _quiet_ray_data(ray, progress)
+            index_ref = ray.put(index_bytes)  # one copy in the object store, fetched once per worker
             results = ray.data.from_items(pending).map_batches(
                 ExtractionWorker,
                 fn_constructor_kwargs=dict(
-                    model_spec=model_spec, device=device, index_bytes=index_bytes, is_schema=is_schema,
+                    model_spec=model_spec, device=device, index_bytes=index_ref, is_schema=is_schema,
                     max_new_tokens=max_new_tokens, threads=max(1, int(cpus_per_worker)),
                     generate_kwargs=generate_kwargs,
                 ),

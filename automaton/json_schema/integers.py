@@ -4,8 +4,8 @@ Takes inclusive bounds (Python ints, `None` for unbounded); gives a regex matchi
 canonical decimal spellings (no leading zeros, no `-0`, `-` for negatives) of the integers in
 range, or `None` when the range is empty.
 
-    >>> integer_range(0, 255)
-    '([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])'
+    >>> integer_range(10, 1000)
+    '([1-9][0-9]{1,2}|1000)'
     >>> integer_range(-5, None)
     '(-[1-5]|(0|[1-9][0-9]*))'
 """

@@ -12,7 +12,7 @@ validator compares it. Two spellings are produced:
 Exponent spellings (`1e5`) appear only when the number is unbounded.
 
     >>> number_range(Bound(0, True), Bound(1, True))
-    '(0|1)(\\\\.0+)?|0\\\\.[0-9]+'
+    '((0|1)|(0\\\\.[0-9]+|1\\\\.0+))'
 """
 from __future__ import annotations
 

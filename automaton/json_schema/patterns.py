@@ -40,7 +40,7 @@ else:  # pragma: no cover
     import sre_constants as _c
     import sre_parse as _parser
 
-__all__ = ["PatternError", "pattern_body"]
+__all__ = ["PatternError", "pattern_body", "pattern_width"]
 
 _ALL = [(0, MAX_CODE_POINT)]
 _DIGIT_ASCII = [(0x30, 0x39)]
@@ -191,6 +191,11 @@ def _width(items: list) -> tuple[int, Optional[int]]:
     sub = _parser.SubPattern(_parser.State(), items)
     low, high = sub.getwidth()
     return low, (None if high >= _c.MAXREPEAT else high)
+
+
+def pattern_width(regex: str) -> tuple[int, Optional[int]]:
+    """Shortest and longest match of `regex` in characters (None: unbounded)."""
+    return _width(list(_parser.parse(regex)))
 
 
 def _fit_length(items: list, min_length: int, max_length: Optional[int]) -> Optional[list]:

@@ -16,7 +16,7 @@ alternation drops its impossible options.
 """
 from __future__ import annotations
 
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Optional
 
 __all__ = [
     "Regex",
@@ -253,7 +253,3 @@ def repeat(regex: Regex, low: int, high: Optional[int]) -> Regex:
         return f"{atom}{{{low}}}"
     return f"{atom}{{{low},{high}}}"
 
-
-def join_alternatives(options: Sequence[str]) -> str:
-    """Alternatives joined without an enclosing group (for a whole pattern)."""
-    return "|".join(options)

@@ -9,10 +9,10 @@ import math
 from typing import TYPE_CHECKING, Optional
 
 from automaton.json_schema.formats import format_regex, is_known_format
-from automaton.json_schema.integers import ANY_INTEGER, integer_range
+from automaton.json_schema.integers import integer_range
 from automaton.json_schema.numbers import Bound, integer_bounds, number_range
-from automaton.json_schema.patterns import PatternError, pattern_body
-from automaton.json_schema.regex_text import Regex
+from automaton.json_schema.patterns import PatternError, pattern_body, pattern_width
+from automaton.json_schema.regex_text import Regex, alternation
 from automaton.json_schema.strings import JSON_CHAR, string_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,9 +27,7 @@ NULL = "null"
 
 
 def _body_width(body: str) -> tuple[int, Optional[int]]:
-    from automaton.json_schema.patterns import _width, _parser
-
-    return _width(list(_parser.parse(body)))
+    return pattern_width(body)
 
 
 def string_regex(translator: "Translator", schema: dict, pointer: str) -> Regex:
@@ -119,10 +117,7 @@ def integer_regex(translator: "Translator", schema: dict, pointer: str) -> Regex
         return f"(0|-?[1-9][0-9]*{'0' * zeros})"
     if lo is not None and hi is not None and (hi - lo) // step <= 64:
         first = -(-lo // step) * step
-        values = [str(v) for v in range(first, hi + 1, step)]
-        from automaton.json_schema.regex_text import alternation
-
-        return alternation(values)
+        return alternation(str(v) for v in range(first, hi + 1, step))
     translator.unsupported("multipleOf", pointer, f"multiples of {step} over this range")
     return integer_range(lo, hi)
 
@@ -135,5 +130,3 @@ def number_regex(translator: "Translator", schema: dict, pointer: str) -> Regex:
         return number_range(None, None)
     return number_range(low, high)
 
-
-_ = ANY_INTEGER

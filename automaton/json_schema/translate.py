@@ -22,7 +22,7 @@ from automaton.json_schema.arrays import array_regex
 from automaton.json_schema.exclusive import exclusive_branches
 from automaton.json_schema.keywords import TYPE_NAMES, UNSUPPORTED, implied_types, normalize
 from automaton.json_schema.layout import Layout
-from automaton.json_schema.literals import any_value, json_kind, value_literal
+from automaton.json_schema.literals import any_value, value_literal
 from automaton.json_schema.merge import MergeError, json_equal, merge_schemas
 from automaton.json_schema.objects import object_regex
 from automaton.json_schema.patterns import PatternError, pattern_body
@@ -285,5 +285,3 @@ class Translator:
             return BOOLEAN
         return NULL
 
-
-_ = json_kind

@@ -185,15 +185,23 @@ def test_tokenizer_encodings_of_matches_are_accepted(case, name, request, tmp_pa
     # bytes, and its own tokenizer drops them, so no index could spell such text.
     @given(text=st.from_regex(re.compile(case.pattern, re.ASCII), fullmatch=True, alphabet=TEXT_ALPHABET))
     def walk(text):
+        if tokenizer.decode(tokenizer.encode(text, add_special_tokens=False)) != text:
+            # The tokenizer itself cannot write this text (SmolLM2 has no token for some
+            # control bytes, so its encoder drops them): no index could spell it either.
+            outcomes.append("unwritable")
+            return
         ids = exact_token_ids(tokenizer, vocabulary, text)
         if ids is None:
-            outcomes.append(False)
+            outcomes.append("no split")
             return
         state = index.advance(index.initial_state, ids)
         assert state >= 0, (text, ids)
         assert index.is_accepting(state), text
-        outcomes.append(True)
+        outcomes.append("walked")
 
     walk()
-    # Every string must have a clean split except the few SentencePiece cannot split.
-    assert sum(outcomes) >= 0.8 * len(outcomes), f"{outcomes.count(False)} of {len(outcomes)} without split"
+    print(f"{case.name} / {name}: " + ", ".join(f"{outcomes.count(k)} {k}" for k in sorted(set(outcomes))))
+    writable = [outcome for outcome in outcomes if outcome != "unwritable"]
+    # Every writable string must have a clean split except the few SentencePiece cannot split.
+    assert writable, outcomes
+    assert writable.count("walked") >= 0.8 * len(writable), outcomes

@@ -50,7 +50,7 @@ def test_seed_example_same_text_with_fewer_passes(smollm2_model, seed_example):
 
 
 def test_json_schema_outputs_validate_with_and_without_jump_forward(smollm2_model):
-    jsonschema = pytest.importorskip("jsonschema")
+    import jsonschema
     model, tokenizer = smollm2_model
     pattern = automaton.json_schema_to_regex(SCHEMA)
     prompt = "Give a JSON record of a user named Ada, aged 36, role admin.\n"

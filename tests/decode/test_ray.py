@@ -1,0 +1,80 @@
+"""The Ray Data engine: 20 prompts on a local Ray instance with 2 workers give the single-process results.
+
+Oracles: the local engine's result lines for the same input (greedy, one prompt a batch on both
+sides, so every row is computed alike), and the bytes of an output file resumed by Ray.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from decode.extract_errors import ExtractionOptionsError
+from decode.extraction import extract_file
+from tests.decode.test_extract import MAX_NEW_TOKENS, PATTERN, read_records, write_prompt_file
+
+ray = pytest.importorskip("ray", reason="the ray extra (ray[data]) is not installed")
+
+WORKERS = 2
+BAD_LINE = 8
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray instance with one CPU per worker, shut down after the module."""
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=WORKERS, include_dashboard=False)
+    yield ray
+    if started:
+        ray.shutdown()
+
+
+def test_ray_gives_the_single_process_results_and_resumes_like_it(smollm2_model, tmp_path, local_ray):
+    model, tokenizer = smollm2_model
+    source = tmp_path / "prompts.jsonl"
+    prompts = write_prompt_file(source, 20, bad_line=BAD_LINE)
+    options = dict(batch_size=1, max_new_tokens=MAX_NEW_TOKENS, progress=False)
+
+    local_output = tmp_path / "local.jsonl"
+    extract_file(source, local_output, PATTERN, model=model, tokenizer=tokenizer, **options)
+    local = read_records(local_output)
+
+    # The Ray run resumes a file that a crashed run left with 5 lines and half of a sixth.
+    ray_output = tmp_path / "ray.jsonl"
+    first_lines = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in local[:5]).encode()
+    ray_output.write_bytes(first_lines + b'{"id": "p5", "sta')
+    summary = extract_file(source, ray_output, PATTERN, model="default", engine="ray", workers=WORKERS, **options)
+    assert ray_output.read_bytes().startswith(first_lines)
+    assert summary.skipped == 5 and summary.dropped_bytes == len('{"id": "p5", "sta')
+
+    by_key = lambda records: {(r["id"], r.get("line")): r for r in records}  # noqa: E731
+    from_ray = read_records(ray_output)
+    assert len(from_ray) == len(local) == 21
+    assert by_key(from_ray) == by_key(local)
+    assert [r["line"] for r in from_ray if r["status"] == "failed"] == [BAD_LINE]
+    assert {r["id"] for r in from_ray if r["status"] != "failed"} == {identifier for identifier, _ in prompts}
+    for record in from_ray:
+        if record.get("matched"):
+            assert re.fullmatch(PATTERN, record["output"])
+
+
+def test_ray_needs_a_model_every_worker_can_load(smollm2_model, tmp_path):
+    model, tokenizer = smollm2_model
+    source = tmp_path / "prompts.txt"
+    source.write_text("a prompt\n", encoding="utf-8")
+    with pytest.raises(ExtractionOptionsError, match="every worker loads it itself"):
+        extract_file(source, tmp_path / "out.jsonl", PATTERN, model=model, tokenizer=tokenizer, engine="ray")
+
+
+def test_ray_is_imported_only_when_asked_for():
+    code = (
+        "import sys, decode, decode.extraction, decode.extract_command, decode.__main__\n"
+        "decode.extract\n"
+        "assert 'ray' not in sys.modules, sorted(m for m in sys.modules if m.startswith('ray'))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
