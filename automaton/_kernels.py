@@ -20,7 +20,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["insert_tokens", "quotient_trie", "explore_states", "gather_tokens", "DEAD"]
+__all__ = ["insert_tokens", "layout_trie", "quotient_trie", "explore_states", "gather_tokens", "DEAD"]
 
 DEAD = 0  # the ByteDFA dead state
 
@@ -93,45 +93,27 @@ def insert_tokens(token_data, token_offsets):
 
 
 @numba.njit(cache=True, nogil=True)
-def quotient_trie(parent, symbol, token_node, class_of):
-    """Merge byte-trie nodes whose paths spell the same byte-class string, and lay the result
-    out depth-first.
+def layout_trie(parent, symbol, token_node):
+    """Depth-first layout of a trie given in creation order (a parent before its children).
 
     Args:
-        parent, symbol, token_node: a byte trie from `insert_tokens`.
-        class_of: uint8[256] byte -> class.
+        parent int32[n] (-1 at the root), symbol uint8[n], token_node int32[n_tokens] (0 = none).
 
     Returns:
         (node_class uint8[n], node_depth int32[n], node_end int32[n],
-         node_token_offsets int32[n + 1], node_tokens int32[n_tokens_with_bytes]):
-        the class trie in depth-first order (module docstring), tokens listed at their end node.
+         node_token_offsets int32[n + 1], node_tokens int32[n_listed]), see the module docstring.
     """
-    n_old = parent.shape[0]
-    keys = np.full(_hash_capacity(n_old), -1, np.int64)
-    values = np.zeros(keys.shape[0], np.int32)
-    new_of = np.zeros(n_old, np.int32)
-    new_parent = np.full(n_old, -1, np.int32)
-    new_class = np.zeros(n_old, np.uint8)
-    n_new = 1
-    for node in range(1, n_old):
-        cls = class_of[symbol[node]]
-        child, added = _find_or_add_child(keys, values, new_of[parent[node]], cls, 256, n_new)
-        if added:
-            new_parent[child] = new_of[parent[node]]
-            new_class[child] = cls
-            n_new += 1
-        new_of[node] = child
-
-    # Subtree sizes bottom-up (children are created after their parent), then preorder ids.
+    n_new = parent.shape[0]
+    # Subtree sizes bottom-up, then preorder ids: each child starts after its earlier siblings.
     size = np.ones(n_new, np.int32)
     for node in range(n_new - 1, 0, -1):
-        size[new_parent[node]] += size[node]
+        size[parent[node]] += size[node]
     order = np.zeros(n_new, np.int32)  # creation id -> depth-first id
     next_slot = np.zeros(n_new, np.int32)
     next_slot[0] = 1
     depth_of = np.zeros(n_new, np.int32)
     for node in range(1, n_new):
-        up = new_parent[node]
+        up = parent[node]
         order[node] = next_slot[up]
         next_slot[up] += size[node]
         next_slot[node] = order[node] + 1
@@ -142,7 +124,7 @@ def quotient_trie(parent, symbol, token_node, class_of):
     node_end = np.zeros(n_new, np.int32)
     for node in range(n_new):
         at = order[node]
-        node_class[at] = new_class[node]
+        node_class[at] = symbol[node]
         node_depth[at] = depth_of[node]
         node_end[at] = at + size[node]
 
@@ -151,17 +133,64 @@ def quotient_trie(parent, symbol, token_node, class_of):
     n_listed = 0
     for t in range(n_tokens):
         if token_node[t] != 0:
-            counts[order[new_of[token_node[t]]] + 1] += 1
+            counts[order[token_node[t]] + 1] += 1
             n_listed += 1
     node_token_offsets = np.cumsum(counts).astype(np.int32)
     fill = node_token_offsets[:n_new].copy()
     node_tokens = np.zeros(n_listed, np.int32)
     for t in range(n_tokens):
         if token_node[t] != 0:
-            at = order[new_of[token_node[t]]]
+            at = order[token_node[t]]
             node_tokens[fill[at]] = t
             fill[at] += 1
     return node_class, node_depth, node_end, node_token_offsets, node_tokens
+
+
+@numba.njit(cache=True, nogil=True)
+def quotient_trie(node_byte, node_depth, node_end, node_token_offsets, node_tokens, n_tokens, class_of, dead_class):
+    """Merge byte-trie nodes whose paths spell the same byte-class string.
+
+    Subtrees entered on a class that is dead in every DFA state (`dead_class`) are dropped:
+    no state can allow their tokens.
+
+    Args:
+        node_*: the vocabulary's byte trie in depth-first layout (`layout_trie`).
+        n_tokens: number of token ids; class_of: uint8[256] byte -> class;
+        dead_class: bool[n_classes].
+
+    Returns:
+        (parent, symbol, token_node) of the class trie in creation order, for `layout_trie`.
+    """
+    n_old = node_byte.shape[0]
+    keys = np.full(_hash_capacity(n_old), -1, np.int64)
+    values = np.zeros(keys.shape[0], np.int32)
+    parent = np.full(n_old, -1, np.int32)
+    symbol = np.zeros(n_old, np.uint8)
+    token_node = np.zeros(n_tokens, np.int32)
+    max_depth = 0
+    for node in range(n_old):
+        if node_depth[node] > max_depth:
+            max_depth = node_depth[node]
+    path = np.zeros(max_depth + 1, np.int32)  # class node at each depth of the current branch
+    n_new = 1
+    node = 1
+    while node < n_old:
+        cls = class_of[node_byte[node]]
+        if dead_class[cls]:
+            node = node_end[node]
+            continue
+        depth = node_depth[node]
+        up = path[depth - 1]
+        child, added = _find_or_add_child(keys, values, up, cls, 256, n_new)
+        if added:
+            parent[child] = up
+            symbol[child] = cls
+            n_new += 1
+        path[depth] = child
+        for k in range(node_token_offsets[node], node_token_offsets[node + 1]):
+            token_node[node_tokens[k]] = child
+        node += 1
+    return parent[:n_new].copy(), symbol[:n_new].copy(), token_node
 
 
 @numba.njit(cache=True, nogil=True)

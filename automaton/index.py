@@ -366,7 +366,7 @@ def build_index(dfa: ByteDFA, vocabulary, *, max_states: int, pattern: str | Non
     """Walk `vocabulary` against `dfa` into a `TokenIndex` (no cache, no files)."""
     from automaton import _kernels
 
-    trie = class_trie(vocabulary, dfa.byte_classes)
+    trie = class_trie(vocabulary, dfa)
     eos = np.array(sorted(vocabulary.eos_token_ids), dtype=np.int32)
     n_words = (vocabulary.logits_width + 31) // 32
     accepting = np.ascontiguousarray(dfa.accepting)
@@ -494,24 +494,32 @@ _BYTE_TRIES: dict[str, tuple] = {}
 
 
 def byte_trie(vocabulary) -> tuple:
-    """The byte trie of a vocabulary's tokens (`_kernels.insert_tokens`), built once per fingerprint."""
+    """The byte trie of a vocabulary's tokens in depth-first layout, built once per fingerprint."""
     from automaton import _kernels
 
     trie = _BYTE_TRIES.get(vocabulary.fingerprint)
     if trie is None:
-        trie = _kernels.insert_tokens(
+        parent, symbol, token_node = _kernels.insert_tokens(
             np.ascontiguousarray(vocabulary.token_data, dtype=np.uint8),
             np.ascontiguousarray(vocabulary.token_offsets, dtype=np.int64),
         )
+        trie = _kernels.layout_trie(parent, symbol, token_node)
         if len(_BYTE_TRIES) >= 4:
             _BYTE_TRIES.pop(next(iter(_BYTE_TRIES)))
         _BYTE_TRIES[vocabulary.fingerprint] = trie
     return trie
 
 
-def class_trie(vocabulary, byte_classes: np.ndarray) -> tuple:
-    """The vocabulary's token trie over `byte_classes` (uint8[256]), depth-first (see `_kernels`)."""
+def class_trie(vocabulary, dfa: ByteDFA) -> tuple:
+    """The vocabulary's token trie over the DFA's byte classes, depth-first (see `_kernels`).
+
+    Classes that are dead in every state prune their whole subtrees.
+    """
     from automaton import _kernels
 
-    parent, symbol, token_node = byte_trie(vocabulary)
-    return _kernels.quotient_trie(parent, symbol, token_node, np.ascontiguousarray(byte_classes, dtype=np.uint8))
+    dead_class = ~(dfa.table != DEAD_STATE).any(axis=0)
+    parent, symbol, token_node = _kernels.quotient_trie(
+        *byte_trie(vocabulary), vocabulary.num_tokens,
+        np.ascontiguousarray(dfa.byte_classes, dtype=np.uint8), dead_class,
+    )
+    return _kernels.layout_trie(parent, symbol, token_node)
