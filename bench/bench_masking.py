@@ -1,6 +1,6 @@
 """Mask application alone, on CPU logits: µs per call (median) for ours and the alternatives, same run.
 
-    .venv/bin/python bench/bench_masking.py [--repeats 50] [--masks random|sparse|both] [--threads N]
+    .venv/bin/python bench/bench_masking.py [--repeats 50] [--masks random|sparse|dense|all] [--threads N]
 
 Rows: batch 1, 8, 64 at logits widths 49,152 and 131,072 (float32). Columns:
     ours         decode.masking.apply_token_bitmask_ (packed int32 rows)
@@ -10,11 +10,14 @@ Rows: batch 1, 8, 64 at logits widths 49,152 and 131,072 (float32). Columns:
     llguidance   llguidance.torch.apply_token_bitmask_inplace (1.9.1, torch.compile'd), when importable
     floor        logits.fill_(-inf): writing the logits once, the memory floor
 Masks: "random" sets each bit with probability 1/2; "sparse" allows 5 tokens per row (a typical
-pattern state). Each method masks the same logits tensor repeatedly, in place.
+pattern state); "dense" allows all but 5. Each method masks the same logits tensor repeatedly, in
+place; the methods take turns call by call (A B C ... A B C ...) so that changes in the machine's
+other load hit them alike.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -30,14 +33,23 @@ from decode.masking import apply_token_bitmask_  # noqa: E402
 SIZES = [(1, 49_152), (8, 49_152), (64, 49_152), (1, 131_072), (8, 131_072), (64, 131_072)]
 
 
-def median_us(call, repeats: int) -> float:
-    call()  # warm-up (compilation, caches)
-    times = []
+def interleaved_medians_us(calls: dict, repeats: int) -> dict:
+    """Median µs per call of each of `calls`, timed in turns; a method that raises gets its error."""
+    results: dict = {}
+    for name, call in calls.items():
+        try:
+            call()  # warm-up (compilation, caches)
+            results[name] = []
+        except Exception as error:  # noqa: BLE001 - a peer failing must not hide the others
+            results[name] = error
     for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e6
+        for name, call in calls.items():
+            if isinstance(results[name], list):
+                start = time.perf_counter()
+                call()
+                results[name].append(time.perf_counter() - start)
+    return {name: times if isinstance(times, Exception) else statistics.median(times) * 1e6
+            for name, times in results.items()}
 
 
 def bitmask_for(kind: str, batch: int, width: int, generator: np.random.Generator) -> torch.Tensor:
@@ -48,6 +60,8 @@ def bitmask_for(kind: str, batch: int, width: int, generator: np.random.Generato
         bits = np.zeros((batch, 32 * words), dtype=bool)
         for row in range(batch):
             bits[row, generator.choice(width, size=5, replace=False)] = True
+        if kind == "dense":
+            bits[:, :width] = ~bits[:, :width]
         values = np.packbits(bits, axis=1, bitorder="little").view("<i4")
     return torch.from_numpy(np.ascontiguousarray(values))
 
@@ -79,7 +93,7 @@ def peers() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=50)
-    parser.add_argument("--masks", choices=["random", "sparse", "both"], default="both")
+    parser.add_argument("--masks", choices=["random", "sparse", "dense", "all"], default="all")
     parser.add_argument("--threads", type=int, default=None, help="torch and numba threads (default: theirs)")
     arguments = parser.parse_args()
     if arguments.threads:
@@ -89,10 +103,10 @@ def main() -> None:
         numba.set_num_threads(arguments.threads)
     others = peers()
     columns = ["ours", "bool_fill", "naive", *others, "floor"]
-    kinds = ["random", "sparse"] if arguments.masks == "both" else [arguments.masks]
+    kinds = ["random", "sparse", "dense"] if arguments.masks == "all" else [arguments.masks]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; median of {arguments.repeats}, µs per call")
     for kind in kinds:
-        print(f"\n{kind} masks\n")
+        print(f"\n{kind} masks (load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})\n")
         print("| batch x width | " + " | ".join(columns) + " |")
         print("|---" * (len(columns) + 1) + "|")
         generator = np.random.default_rng(0)
@@ -110,12 +124,9 @@ def main() -> None:
                 **{name: (lambda f=f: f(logits, bitmask)) for name, f in others.items()},
                 "floor": lambda: logits.fill_(float("-inf")),
             }
-            figures = []
-            for name in columns:
-                try:
-                    figures.append(f"{median_us(calls[name], arguments.repeats):,.0f}")
-                except Exception as error:  # noqa: BLE001 - a peer failing must not hide the others
-                    figures.append(f"failed ({type(error).__name__})")
+            medians = interleaved_medians_us(calls, arguments.repeats)
+            figures = [f"failed ({type(m).__name__})" if isinstance(m, Exception) else f"{m:,.0f}"
+                       for m in (medians[name] for name in columns)]
             print(f"| {batch} x {width:,} | " + " | ".join(figures) + " |", flush=True)
 
 
