@@ -127,7 +127,7 @@ class TokenWalker:
         return bool((self.group[allowed] == _NO_BYTES_GROUP).any())
 
     def walk(self, engine, compiled, rng: np.random.Generator) -> tuple[str, bytes, bool]:
-        """("finished" | "unfinished" | "stuck" | "refused" | "no-bytes", text so far, whether a mask
+        """("finished" | "unfinished" | "stuck" | "refused", text so far, whether a mask
         allowed a non-EOS id without bytes (`<unk>`, `<s>`): such ids are never drawn)."""
         walker = engine.start(compiled)
         data = bytearray()
@@ -145,8 +145,6 @@ class TokenWalker:
             if token_id in self.eos:
                 return "finished", bytes(data), special
             piece = self.pieces[token_id]
-            if not piece:
-                return "no-bytes", bytes(data), special
             try:
                 walker.timed_step(token_id)
             except StepRejected:
@@ -221,7 +219,8 @@ def run_engine_file(engine, walker: TokenWalker, name: str, sample, walks: int, 
     p50, p90 = _percentiles(times)
     return {
         "engine": engine.name, "file": name, "schemas": counted, "declared": declared / counted,
-        "compliance": (valid, finished), "unfinished": unfinished, "special_walks": special_walks, "bad_kinds": bad_kinds,
+        "compliance": (valid, finished), "unfinished": unfinished, "special_walks": special_walks,
+        "bad_kinds": bad_kinds,
         "sound": sound / counted, "p50": p50, "p90": p90,
         "failures": dict(sorted(failures.items(), key=lambda kv: -kv[1])),
         "invalid_examples": invalid_examples[:4],
