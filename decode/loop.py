@@ -31,6 +31,7 @@ __all__ = ["RowOutcome", "LoopStats", "Sampler", "run_constrained_loop", "Forced
 
 STOP_EOS = "eos"
 STOP_MAX_NEW_TOKENS = "max_new_tokens"
+STOP_MATCH = "match"  # stop_when_accepting: the text fully matches
 
 
 @dataclass
@@ -142,6 +143,7 @@ def run_constrained_loop(
     pad_token_id: int,
     sampler: Sampler,
     forced_tokens=None,
+    stop_when_accepting: bool = False,
 ) -> tuple[list[RowOutcome], LoopStats]:
     """Generate for every row until EOS or `max_new_tokens`.
 
@@ -149,6 +151,9 @@ def run_constrained_loop(
         input_ids: int64[batch, prompt_len], left-padded. attention_mask: same shape, 1 = token.
         forced_tokens: callable state -> list of forced ids (a `ForcedTokenizer`), or None
             to sample every token (no jump-forward).
+        stop_when_accepting: end a row as soon as its text fully matches (stop reason
+            "match"), as RELLM's `stop_after_match` does. Forced text never passes through an
+            accepting state, so this stops at the first full match either way.
 
     Returns:
         (outcomes, stats): one `RowOutcome` per row, in row order.
@@ -200,6 +205,9 @@ def run_constrained_loop(
                     row.tokens.append(forced)
                     row.forced_tokens += 1
                     row.state = index.next_state(row.state, forced)
+            if stop_when_accepting and index.is_accepting(row.state):
+                row.stop_reason = STOP_MATCH
+                continue
             if _only_eos_left(index, row.state):
                 row.stop_reason = STOP_EOS  # nothing but EOS can follow: no pass needed
                 continue

@@ -11,8 +11,10 @@ otherwise it runs to `max_new_tokens` or to an EOS, which is allowed only once t
 matches. `model_kwargs` go to `model.generate` (RELLM passes them the same way).
 
 Where RELLM re-encodes the prompt and tests every token against a partial regex at each step,
-this runs one `model.generate` with the KV cache and a `RegexLogitsProcessor`: a step costs one
-mask-row gather and one masked fill. Matching is over the tokens' exact bytes, so a token is
+this runs decode's KV-cached loop with jump-forward (forced text is fed without sampling, see
+`decode.loop`): a step costs one mask-row gather and one masked fill. With `debug=True`, or
+model keywords that loop does not take (anything but do_sample, temperature, top_k, top_p),
+it runs one `model.generate` with a `RegexLogitsProcessor` instead. Matching is over the tokens' exact bytes, so a token is
 allowed exactly when its bytes can continue into a match. Patterns use the syntax of
 `automaton` (Python `re` syntax as far as interegular parses it); pattern flags other than
 ASCII/UNICODE are refused.
@@ -25,7 +27,8 @@ import torch
 from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 
 from automaton.errors import UnsupportedRegexError
-from decode.generation import _device_of, eos_token_ids_of, index_for
+from decode.generation import LOOP_KWARGS, _device_of, eos_token_ids_of, index_for
+from decode.loop import ForcedTokenizer, Sampler, run_constrained_loop
 from decode.processor import RegexLogitsProcessor
 
 __all__ = ["complete_re"]
@@ -54,6 +57,13 @@ def complete_re(
     eos = sorted(set(eos_token_ids_of(model, tokenizer)) | set(int(i) for i in index.eos_token_ids))
     pad_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else eos[0]
     input_ids = tokenizer.encode(prompt, return_tensors="pt").to(_device_of(model))
+    if not debug and set(model_kwargs) <= LOOP_KWARGS - {"num_return_sequences"}:
+        rows, _ = run_constrained_loop(
+            model, index, input_ids, torch.ones_like(input_ids),
+            max_new_tokens=max_new_tokens, pad_token_id=pad_id, sampler=Sampler(**model_kwargs),
+            forced_tokens=ForcedTokenizer(index, tokenizer), stop_when_accepting=stop_after_match,
+        )
+        return b"".join(index.token_bytes(token) for token in rows[0].tokens).decode("utf-8", errors="replace")
     processor = RegexLogitsProcessor(index, pad_token_id=pad_id)
     stopping = list(model_kwargs.pop("stopping_criteria", None) or [])
     if stop_after_match:
