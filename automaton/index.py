@@ -126,13 +126,6 @@ class TokenIndex:
         bits = np.unpackbits(row, bitorder="little")[: self.logits_width]
         return np.flatnonzero(bits)
 
-    def is_allowed(self, state: int, token_id: int) -> bool:
-        fast = self._fast
-        if not 0 <= token_id < self.logits_width:
-            return False
-        word = fast.mask_words[fast.mask_of[state] * fast.n_words + (token_id >> 5)]
-        return bool((word >> (token_id & 31)) & 1)
-
     def next_state(self, state: int, token_id: int) -> int:
         """State after `token_id` in `state`; -1 when the token is not allowed there.
 

@@ -169,10 +169,13 @@ class LLGuidance:
         self.n_words = _words(vocabulary.logits_width)
 
     def compile(self, pattern: str):
-        matcher_class = self._module.LLMatcher
-        matcher = matcher_class(self.tokenizer, matcher_class.grammar_from_regex(pattern), log_level=0)
+        return self._matcher(self._module.LLMatcher.grammar_from_regex(pattern), "pattern")
+
+    def _matcher(self, grammar, what: str):
+        """An LLMatcher for `grammar`; ValueError naming `what` when llguidance refuses it."""
+        matcher = self._module.LLMatcher(self.tokenizer, grammar, log_level=0)
         if matcher.is_error():
-            raise ValueError(f"llguidance refused the pattern: {matcher.get_error()}")
+            raise ValueError(f"llguidance refused the {what}: {matcher.get_error()}")
         return matcher
 
     def start(self, matcher) -> "_LLGuidanceWalker":

@@ -40,11 +40,7 @@ class XGrammarSchema(peers.XGrammar):
 
 class LLGuidanceSchema(peers.LLGuidance):
     def compile_schema(self, schema: dict):
-        matcher_class = self._module.LLMatcher
-        matcher = matcher_class(self.tokenizer, matcher_class.grammar_from_json_schema(schema), log_level=0)
-        if matcher.is_error():
-            raise ValueError(f"llguidance refused the schema: {matcher.get_error()}")
-        return matcher
+        return self._matcher(self._module.LLMatcher.grammar_from_json_schema(schema), "schema")
 
 
 SCHEMA_ENGINES = (OursSchema, OutlinesCoreSchema, XGrammarSchema, LLGuidanceSchema)

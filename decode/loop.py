@@ -116,8 +116,7 @@ class ForcedTokenizer:
             return []
         # Hold the last token back where a free choice follows (it may merge with it),
         # unless the pattern ends there or it is the only forced token.
-        ends_pattern = index.is_accepting(end) and index.allowed_token_ids(end).size == len(index.eos_token_ids)
-        if len(ids) > 1 and not ends_pattern:
+        if len(ids) > 1 and not _only_eos_left(index, end):
             ids = ids[:-1]
         return ids
 
@@ -165,10 +164,12 @@ def run_constrained_loop(
     rows = [RowOutcome(state=index.initial_state) for _ in range(batch)]
     stats = LoopStats()
 
-    cache_argument = _cache_argument(model)
+    forward_parameters = inspect.signature(model.forward).parameters
+    # Newer transformers take the KV cache as `cache`, older ones as `past_key_values`.
+    cache_argument = "cache" if "cache" in forward_parameters else "past_key_values"
     positions = (attention_mask.long().cumsum(dim=-1) - 1).clamp(min=0)
     next_position = positions[:, -1] + 1
-    only_last = {"logits_to_keep": 1} if "logits_to_keep" in inspect.signature(model.forward).parameters else {}
+    only_last = {"logits_to_keep": 1} if "logits_to_keep" in forward_parameters else {}
     with torch.no_grad():
         output = model(
             input_ids=input_ids, attention_mask=attention_mask, position_ids=positions, use_cache=True,
@@ -252,12 +253,6 @@ def _only_eos_left(index, state: int) -> bool:
     if not index.is_accepting(state):
         return False
     return index.allowed_token_ids(state).size == index.eos_token_ids.size
-
-
-def _cache_argument(model) -> str:
-    """The keyword the model's forward takes its KV cache by (`cache` in newer transformers)."""
-    parameters = inspect.signature(model.forward).parameters
-    return "cache" if "cache" in parameters else "past_key_values"
 
 
 def _cache_of(output):
