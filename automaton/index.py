@@ -23,6 +23,9 @@ Transitions are not stored per (state, token) pair: `next_state` walks the token
 through the DFA table (a few table reads per token), which keeps an index over a 100k-token
 vocabulary a few megabytes where a per-pair table would take hundreds. The build is exact:
 a token is allowed in a state iff its bytes lead to a live state; EOS iff the state accepts.
+Since the index states are exactly the live states reached at token boundaries, a token with
+bytes is allowed in a state iff its walk ends in an index state, so `next_state` needs no
+mask read for it.
 
     >>> import automaton
     >>> vocab = automaton.Vocabulary.from_token_bytes([b"1", b"2", b"12", b"a"], eos_token_ids=[4])
@@ -118,7 +121,7 @@ class TokenIndex:
         fast = self._fast
         if not 0 <= state < fast.n_states:
             raise IndexError(f"state {state} out of range [0, {fast.n_states})")
-        return fast.rows[fast.mask_of[state]]
+        return fast.row_of_state[state]
 
     def allowed_token_ids(self, state: int) -> np.ndarray:
         """Sorted int64 ids of the tokens allowed in `state` (EOS ids included where accepting)."""
@@ -132,31 +135,25 @@ class TokenIndex:
         An allowed EOS id leaves the state unchanged (the text is complete).
         """
         fast = self._fast
-        key = state * fast.width + token_id
-        found = fast.memo.get(key)
-        if found is not None and 0 <= token_id < fast.width:
-            return found
         if not 0 <= state < fast.n_states:
             raise IndexError(f"state {state} out of range [0, {fast.n_states})")
+        if 0 <= token_id < fast.n_tokens:
+            at = token_id << 4
+            records = fast.records
+            length = records[at]
+            if length:
+                # The token is allowed iff its bytes end in an index state (see the module docstring).
+                classes = records[at + 1 : at + 1 + length] if length < _LONG else fast.long_tokens[token_id]
+                table, n_classes = fast.table, fast.n_classes
+                row = state * n_classes
+                for cls in classes:
+                    row = table[row + cls]
+                return row // n_classes if row < fast.index_rows_end else -1
+        # EOS, ids past the vocabulary's tokens, and tokens that no state allows.
         if not 0 <= token_id < fast.width:
             return -1
         word = fast.mask_words[fast.mask_of[state] * fast.n_words + (token_id >> 5)]
-        if not (word >> (token_id & 31)) & 1:
-            following = -1
-        elif token_id in fast.eos:
-            following = state
-        else:
-            dfa_state = fast.dfa_state_of[state]
-            table, classes, n_classes = fast.table, fast.classes, fast.n_classes
-            offsets = fast.token_offsets
-            for byte in fast.token_data[offsets[token_id] : offsets[token_id + 1]]:
-                dfa_state = table[dfa_state * n_classes + classes[byte]]
-            following = fast.state_of_dfa[dfa_state]
-        memo = fast.memo
-        if len(memo) >= _MEMO_LIMIT:
-            memo.clear()
-        memo[key] = following
-        return following
+        return state if (word >> (token_id & 31)) & 1 else -1
 
     def advance(self, state: int, token_ids) -> int:
         """State after a sequence of tokens; -1 as soon as one is not allowed."""
@@ -249,51 +246,104 @@ class TokenIndex:
         return _FastTables.of(self)
 
 
-# Transitions remembered per index (each entry some 100 bytes); cleared when full.
-_MEMO_LIMIT = 1 << 18
+_RECORD = 16  # bytes per token in _FastTables.records
+_LONG = 255  # record length marking a token longer than _RECORD - 1 bytes
 
 
 @dataclass(frozen=True, slots=True)
 class _FastTables:
-    """Plain-Python copies of the arrays `next_state` reads (each read costs tens of ns, not µs),
-    and a memo of the transitions taken so far (`state * width + token` -> next state)."""
+    """Plain-Python copies of what `next_state` and `mask` read: array.array and bytes reads
+    cost tens of ns, where numpy scalar reads cost a µs.
+
+    A step along a walk finds most of these cold in the CPU caches, where each extra memory
+    line read costs up to a µs, so the layout keeps the lines read per step few:
+
+    row_of_state   list[n_states] of int32[W] views: the mask row of each state
+    table          int64[n_dfa * C]: the DFA table renumbered so that index state s is DFA
+                   state s (`_table_in_index_order`), entries pre-multiplied by C
+    records        bytes[16 * n_tokens]: per token, its length L then the byte classes of its
+                   bytes, one cache line; L = 0 for EOS ids and tokens that no state allows
+                   (they take the mask-bit path), L = 255 for tokens over 15 bytes, whose
+                   classes are in `long_tokens`
+    """
 
     width: int
+    n_tokens: int
     n_states: int
     n_words: int
     n_classes: int
     mask_words: memoryview
-    rows: list
-    mask_of: list
-    dfa_state_of: list
-    state_of_dfa: list
+    row_of_state: list
+    mask_of: array.array
     table: array.array
-    classes: bytes
-    token_data: bytes
-    token_offsets: array.array
-    eos: frozenset
-    memo: dict
+    index_rows_end: int
+    records: bytes
+    long_tokens: dict
 
     @classmethod
     def of(cls, index: TokenIndex) -> "_FastTables":
         masks = np.ascontiguousarray(index.masks, dtype=np.int32)
+        rows = list(index.masks)
+        records, long_tokens = _token_records(index)
         return cls(
             width=index.logits_width,
+            n_tokens=index.num_tokens,
             n_states=index.num_states,
             n_words=int(masks.shape[1]),
             n_classes=int(index.dfa_table.shape[1]),
             mask_words=memoryview(masks.reshape(-1).view(np.uint32)).cast("B").cast("I"),
-            rows=list(index.masks),
-            mask_of=index.mask_of.tolist(),
-            dfa_state_of=index.dfa_state_of.tolist(),
-            state_of_dfa=index.state_of_dfa.tolist(),
-            table=array.array("i", np.ascontiguousarray(index.dfa_table, dtype=np.int32).tobytes()),
-            classes=index.byte_classes.tobytes(),
-            token_data=index.token_data.tobytes(),
-            token_offsets=array.array("i", np.ascontiguousarray(index.token_offsets, dtype=np.int32).tobytes()),
-            eos=frozenset(index.eos_token_ids.tolist()),
-            memo={},
+            row_of_state=[rows[row] for row in index.mask_of.tolist()],
+            mask_of=_int_array(index.mask_of),
+            table=_int_array(_table_in_index_order(index)),
+            index_rows_end=index.num_states * int(index.dfa_table.shape[1]),
+            records=records,
+            long_tokens=long_tokens,
         )
+
+
+def _table_in_index_order(index: TokenIndex) -> np.ndarray:
+    """The DFA table renumbered so that index state s is DFA state s (the other DFA states
+    follow), each entry pre-multiplied by the row length: int64[n_dfa, C], entry = row start."""
+    n_dfa, n_classes = index.dfa_table.shape
+    new_id = np.empty(n_dfa, dtype=np.int64)
+    new_id[index.dfa_state_of] = np.arange(index.num_states)
+    others = np.flatnonzero(index.state_of_dfa < 0)
+    new_id[others] = np.arange(index.num_states, n_dfa)
+    table = np.empty_like(index.dfa_table, dtype=np.int64)
+    table[new_id] = new_id[index.dfa_table] * n_classes
+    return table
+
+
+def _token_records(index: TokenIndex) -> tuple[bytes, dict[int, bytes]]:
+    """(records, long_tokens) of `_FastTables` from the index's token bytes and byte classes."""
+    offsets = index.token_offsets.astype(np.int64)
+    lengths = np.diff(offsets)
+    lengths[index.eos_token_ids[index.eos_token_ids < len(lengths)]] = 0
+    classes = index.byte_classes[index.token_data]
+    records = np.zeros((len(lengths), _RECORD), dtype=np.uint8)
+    short = np.flatnonzero((lengths > 0) & (lengths < _RECORD))
+    records[short, 0] = lengths[short]
+    # Columns 1..L of each short token's record get the classes of its L bytes.
+    short_lengths = lengths[short]
+    records[np.repeat(short, short_lengths), _ranges(np.ones_like(short), short_lengths)] = classes[
+        _ranges(offsets[short], short_lengths)
+    ]
+    long_ids = np.flatnonzero(lengths >= _RECORD)
+    records[long_ids, 0] = _LONG
+    long_tokens = {int(t): classes[offsets[t] : offsets[t + 1]].tobytes() for t in long_ids}
+    return records.tobytes(), long_tokens
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenated arange(start, start + length) for each pair: int64[sum(lengths)]."""
+    if not len(lengths):
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    return np.arange(ends[-1]) - np.repeat(ends - lengths, lengths) + np.repeat(starts, lengths)
+
+
+def _int_array(values: np.ndarray) -> array.array:
+    return array.array("q", np.ascontiguousarray(values, dtype=np.int64).tobytes())
 
 
 def _check_consistent(index: TokenIndex) -> None:
