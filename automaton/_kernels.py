@@ -201,6 +201,12 @@ def _row_hash(row):
     return h
 
 
+# States walked side by side through the trie, and how far ahead in the queue a batch may
+# take states that look alike (the same fan-out bucket, see `_fanout_bucket`).
+_LANES = 4
+_GROUP_WINDOW = 64
+
+
 @numba.njit(cache=True, nogil=True)
 def explore_states(
     table,
@@ -222,6 +228,12 @@ def explore_states(
     A token is allowed when its bytes end in a DFA state `d` with `allowed_end[d]`; EOS ids
     are allowed in states with `accepting[d]`.
 
+    The trie is walked for `_LANES` states at once (one pass over the nodes, a subtree skipped
+    when it is dead in every lane), which shares the trie reads and branches among them. A batch
+    takes the next queued state and queued states of the same fan-out bucket from the next
+    `_GROUP_WINDOW`, so that states with big walks share a pass. States are then renumbered as
+    one-at-a-time breadth-first processing numbers them, and rows by first use in that order.
+
     Args:
         table: int32[n_dfa, n_classes]; initial: DFA start state.
         allowed_end: bool[n_dfa] states a token may end in (live ones).
@@ -233,132 +245,224 @@ def explore_states(
     Returns:
         (n_states, dfa_state_of int32[n_states], masks int32[n_rows, n_words],
          mask_of int32[n_states], succ_offsets int64[n_states + 1], succ int32[n_edges])
-        where succ lists, per state, the distinct successor states (index ids).
-        n_states is -1 when `max_states` was exceeded (the other arrays are then empty).
+        where succ lists, per state, the distinct successor states (index ids) in the order the
+        trie walk meets them. n_states is -1 when `max_states` was exceeded (the other arrays
+        are then empty).
     """
+    lanes = _LANES
     n_dfa = table.shape[0]
-    state_of_dfa = np.full(n_dfa, -1, np.int32)
-    dfa_state_of = np.zeros(n_dfa, np.int32)  # queue, index id -> DFA state
+    # Provisional ids, in order of discovery; `queue` holds them in processing order.
+    id_of_dfa = np.full(n_dfa, -1, np.int32)
+    dfa_of_id = np.zeros(n_dfa, np.int32)
+    bucket = np.zeros(n_dfa, np.int32)
+    queue = np.zeros(n_dfa, np.int32)
     n_states = 1
-    state_of_dfa[initial] = 0
-    dfa_state_of[0] = initial
-    mask_of = np.zeros(n_dfa, np.int32)
+    id_of_dfa[initial] = 0
+    dfa_of_id[0] = initial
+    bucket[0] = _fanout_bucket(table, initial)
+    row_of_id = np.zeros(n_dfa, np.int32)
 
-    row_capacity = 16
-    masks = np.zeros((row_capacity, n_words), np.int32)
+    masks = np.zeros((16, n_words), np.int32)
     n_rows = 0
-    hash_capacity = 64
-    hash_slots = np.full(hash_capacity, _HASH_EMPTY, np.int64)
+    hash_slots = np.full(64, _HASH_EMPTY, np.int64)
 
-    succ_capacity = 1024
-    succ = np.zeros(succ_capacity, np.int32)
-    succ_offsets = np.zeros(n_dfa + 1, np.int64)
+    succ = np.zeros(1024, np.int32)
+    succ_start = np.zeros(n_dfa, np.int64)
+    succ_end = np.zeros(n_dfa, np.int64)
     n_succ = 0
-    seen_mark = np.full(n_dfa, -1, np.int32)  # last state whose successor list holds a DFA state
 
-    row = np.zeros(n_words, np.int32)
+    seen_mark = np.full((lanes, n_dfa), -1, np.int32)  # batch number that last found a DFA state
+    found = np.zeros((lanes, n_dfa), np.int32)  # per lane: successor DFA states in walk order
+    n_found = np.zeros(lanes, np.int64)
+    rows = np.zeros((lanes, n_words), np.int32)
+    batch = np.zeros(lanes, np.int32)
+
     max_depth = 0
     for node in range(node_depth.shape[0]):
         if node_depth[node] > max_depth:
             max_depth = node_depth[node]
-    walk = np.zeros(max_depth + 1, np.int32)
+    walk = np.zeros((max_depth + 1, lanes), np.int32)  # DFA state per depth and lane
     n_nodes = node_class.shape[0]
 
     head = 0
+    n_batches = 0
     while head < n_states:
-        d0 = dfa_state_of[head]
-        row[:] = 0
-        walk[0] = d0
+        size = 1
+        wanted = bucket[queue[head]]
+        for j in range(head + 1, min(n_states, head + _GROUP_WINDOW)):
+            if size == lanes:
+                break
+            if bucket[queue[j]] == wanted:
+                queue[head + size], queue[j] = queue[j], queue[head + size]
+                size += 1
+        for lane in range(lanes):
+            if lane < size:
+                batch[lane] = queue[head + lane]
+                walk[0, lane] = dfa_of_id[batch[lane]]
+            else:
+                walk[0, lane] = DEAD
+        rows[:] = 0
+        n_found[:] = 0
+
         node = 1
         while node < n_nodes:
             depth = node_depth[node]
-            nxt = table[walk[depth - 1], node_class[node]]
-            if nxt == DEAD:
+            cls = node_class[node]
+            alive = False
+            for lane in range(lanes):
+                nxt = table[walk[depth - 1, lane], cls]
+                walk[depth, lane] = nxt
+                alive |= nxt != DEAD
+            if not alive:
                 node = node_end[node]
                 continue
-            walk[depth] = nxt
-            if allowed_end[nxt]:
-                first = node_token_offsets[node]
-                last = node_token_offsets[node + 1]
-                if first < last:
-                    for k in range(first, last):
-                        token = node_tokens[k]
-                        row[token >> 5] |= np.int32(1) << np.int32(token & 31)
-                    if seen_mark[nxt] != head:
-                        seen_mark[nxt] = head
-                        target = state_of_dfa[nxt]
-                        if target < 0:
-                            if n_states >= max_states:
-                                return (
-                                    -1,
-                                    np.zeros(0, np.int32),
-                                    np.zeros((0, n_words), np.int32),
-                                    np.zeros(0, np.int32),
-                                    np.zeros(1, np.int64),
-                                    np.zeros(0, np.int32),
-                                )
-                            target = n_states
-                            state_of_dfa[nxt] = target
-                            dfa_state_of[target] = nxt
-                            n_states += 1
-                        if n_succ == succ_capacity:
-                            succ_capacity *= 2
-                            grown = np.zeros(succ_capacity, np.int32)
-                            grown[:n_succ] = succ[:n_succ]
-                            succ = grown
-                        succ[n_succ] = target
-                        n_succ += 1
+            first = node_token_offsets[node]
+            last = node_token_offsets[node + 1]
+            if first < last:
+                for lane in range(lanes):
+                    nxt = walk[depth, lane]
+                    if allowed_end[nxt]:
+                        for k in range(first, last):
+                            token = node_tokens[k]
+                            rows[lane, token >> 5] |= np.int32(1) << np.int32(token & 31)
+                        if seen_mark[lane, nxt] != n_batches:
+                            seen_mark[lane, nxt] = n_batches
+                            found[lane, n_found[lane]] = nxt
+                            n_found[lane] += 1
             node += 1
-        if accepting[d0]:
-            for k in range(eos_ids.shape[0]):
-                token = eos_ids[k]
-                row[token >> 5] |= np.int32(1) << np.int32(token & 31)
-        succ_offsets[head + 1] = n_succ
+        n_batches += 1
 
-        # Store the row once: open addressing on a hash of its words.
-        h = _row_hash(row)
-        slot = np.int64(h & np.uint64(hash_capacity - 1))
-        found = -1
-        while hash_slots[slot] != _HASH_EMPTY:
-            candidate = hash_slots[slot]
-            same = True
-            for w in range(n_words):
-                if masks[candidate, w] != row[w]:
-                    same = False
-                    break
-            if same:
-                found = candidate
+        for lane in range(size):
+            state = batch[lane]
+            succ_start[state] = n_succ
+            for k in range(n_found[lane]):
+                nxt = found[lane, k]
+                target = id_of_dfa[nxt]
+                if target < 0:
+                    if n_states >= max_states:
+                        return (
+                            -1,
+                            np.zeros(0, np.int32),
+                            np.zeros((0, n_words), np.int32),
+                            np.zeros(0, np.int32),
+                            np.zeros(1, np.int64),
+                            np.zeros(0, np.int32),
+                        )
+                    target = n_states
+                    id_of_dfa[nxt] = target
+                    dfa_of_id[target] = nxt
+                    queue[target] = target
+                    bucket[target] = _fanout_bucket(table, nxt)
+                    n_states += 1
+                if n_succ == succ.shape[0]:
+                    grown = np.zeros(2 * n_succ, np.int32)
+                    grown[:n_succ] = succ
+                    succ = grown
+                succ[n_succ] = target
+                n_succ += 1
+            succ_end[state] = n_succ
+            row = rows[lane]
+            if accepting[dfa_of_id[state]]:
+                for k in range(eos_ids.shape[0]):
+                    token = eos_ids[k]
+                    row[token >> 5] |= np.int32(1) << np.int32(token & 31)
+            row_id, masks, n_rows, hash_slots = _store_row(row, masks, n_rows, hash_slots)
+            row_of_id[state] = row_id
+        head += size
+
+    return _breadth_first_numbering(n_states, dfa_of_id, row_of_id, masks[:n_rows], succ, succ_start, succ_end)
+
+
+@numba.njit(cache=True, nogil=True)
+def _fanout_bucket(table, state):
+    """floor(log2) of the number of classes on which `state` does not die: a cheap guess of
+    how much of the trie a walk from it visits."""
+    fanout = 0
+    for cls in range(table.shape[1]):
+        if table[state, cls] != DEAD:
+            fanout += 1
+    bucket = 0
+    while fanout > 1:
+        fanout >>= 1
+        bucket += 1
+    return bucket
+
+
+@numba.njit(cache=True, nogil=True)
+def _store_row(row, masks, n_rows, hash_slots):
+    """Id of `row` among the stored rows, storing it if new (open addressing on a hash of its
+    words). Returns (row id, masks, n_rows, hash_slots); the arrays may have been grown."""
+    n_words = row.shape[0]
+    capacity = hash_slots.shape[0]
+    slot = np.int64(_row_hash(row) & np.uint64(capacity - 1))
+    while hash_slots[slot] != _HASH_EMPTY:
+        candidate = hash_slots[slot]
+        same = True
+        for w in range(n_words):
+            if masks[candidate, w] != row[w]:
+                same = False
                 break
-            slot = (slot + 1) & (hash_capacity - 1)
-        if found < 0:
-            if n_rows == row_capacity:
-                row_capacity *= 2
-                grown_masks = np.zeros((row_capacity, n_words), np.int32)
-                grown_masks[:n_rows] = masks[:n_rows]
-                masks = grown_masks
-            masks[n_rows] = row
-            found = n_rows
-            n_rows += 1
-            hash_slots[slot] = found
-            if 2 * n_rows > hash_capacity:
-                hash_capacity *= 2
-                hash_slots = np.full(hash_capacity, _HASH_EMPTY, np.int64)
-                for r in range(n_rows):
-                    s = np.int64(_row_hash(masks[r]) & np.uint64(hash_capacity - 1))
-                    while hash_slots[s] != _HASH_EMPTY:
-                        s = (s + 1) & (hash_capacity - 1)
-                    hash_slots[s] = r
-        mask_of[head] = found
-        head += 1
+        if same:
+            return candidate, masks, n_rows, hash_slots
+        slot = (slot + 1) & (capacity - 1)
+    if n_rows == masks.shape[0]:
+        grown = np.zeros((2 * n_rows, n_words), np.int32)
+        grown[:n_rows] = masks
+        masks = grown
+    masks[n_rows] = row
+    hash_slots[slot] = n_rows
+    n_rows += 1
+    if 2 * n_rows > capacity:
+        capacity *= 2
+        hash_slots = np.full(capacity, _HASH_EMPTY, np.int64)
+        for r in range(n_rows):
+            s = np.int64(_row_hash(masks[r]) & np.uint64(capacity - 1))
+            while hash_slots[s] != _HASH_EMPTY:
+                s = (s + 1) & (capacity - 1)
+            hash_slots[s] = r
+    return n_rows - 1, masks, n_rows, hash_slots
 
-    return (
-        n_states,
-        dfa_state_of[:n_states].copy(),
-        masks[:n_rows].copy(),
-        mask_of[:n_states].copy(),
-        succ_offsets[: n_states + 1].copy(),
-        succ[:n_succ].copy(),
-    )
+
+@numba.njit(cache=True, nogil=True)
+def _breadth_first_numbering(n_states, dfa_of_id, row_of_id, masks, succ, succ_start, succ_end):
+    """`explore_states`' result with states numbered breadth-first over the successor lists
+    (from provisional id 0) and rows numbered by first use in that order."""
+    new_of_id = np.full(n_states, -1, np.int32)
+    id_of_new = np.zeros(n_states, np.int32)
+    new_of_id[0] = 0
+    count = 1
+    for i in range(n_states):
+        state = id_of_new[i]
+        for e in range(succ_start[state], succ_end[state]):
+            target = succ[e]
+            if new_of_id[target] < 0:
+                new_of_id[target] = count
+                id_of_new[count] = target
+                count += 1
+
+    n_rows = masks.shape[0]
+    new_row = np.full(n_rows, -1, np.int32)
+    out_masks = np.zeros_like(masks)
+    dfa_state_of = np.zeros(n_states, np.int32)
+    mask_of = np.zeros(n_states, np.int32)
+    succ_offsets = np.zeros(n_states + 1, np.int64)
+    out_succ = np.zeros(succ_end.max() if n_states else 0, np.int32)
+    n_rows_used = 0
+    n_edges = 0
+    for i in range(n_states):
+        state = id_of_new[i]
+        dfa_state_of[i] = dfa_of_id[state]
+        old_row = row_of_id[state]
+        if new_row[old_row] < 0:
+            new_row[old_row] = n_rows_used
+            out_masks[n_rows_used] = masks[old_row]
+            n_rows_used += 1
+        mask_of[i] = new_row[old_row]
+        for e in range(succ_start[state], succ_end[state]):
+            out_succ[n_edges] = new_of_id[succ[e]]
+            n_edges += 1
+        succ_offsets[i + 1] = n_edges
+    return n_states, dfa_state_of, out_masks, mask_of, succ_offsets, out_succ[:n_edges].copy()
 
 
 @numba.njit(cache=True, nogil=True)
