@@ -1,0 +1,200 @@
+"""Numba kernel of Hopcroft's partition refinement over a complete DFA's edge runs.
+
+    refine_blocks(initial_group, sources, run_lo, run_hi, bounds) -> int32[n_states] block ids
+    live_states(accepting, sources, bounds) -> bool[n_states] (an accepting state is reachable)
+    breadth_first_order(quotient, dead_block, initial_block) -> int64[n_reached] block order
+
+Inputs (see `automaton.minimize`): initial_group int32[n_states] (0 non-live, 1 live
+rejecting, 2 accepting); the edges as runs of consecutive classes with one target, grouped by
+target: run i is sources[i] --classes run_lo[i]..run_hi[i]--> t for the t with
+bounds[t] <= i < bounds[t + 1] (int32 arrays; edges into the dead state left out).
+
+Blocks are slices [first[b], end[b]) of one permutation of the states; a block's marked states
+are swapped to its front, so a split costs the size of its smaller half. Block 0 (non-live
+states) never serves as a splitter: its states only lead to each other.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["refine_blocks", "live_states", "breadth_first_order"]
+
+
+@numba.njit(cache=True, nogil=True)
+def refine_blocks(initial_group, sources, run_lo, run_hi, bounds):
+    n_states = initial_group.shape[0]
+    sizes = np.zeros(3, np.int64)
+    for state in range(n_states):
+        sizes[initial_group[state]] += 1
+    states = np.argsort(initial_group, kind="mergesort").astype(np.int32)
+    position = np.empty(n_states, np.int32)
+    for index in range(n_states):
+        position[states[index]] = index
+
+    first = np.zeros(n_states + 1, np.int64)
+    end = np.zeros(n_states + 1, np.int64)
+    end[0] = sizes[0]
+    n_blocks = 1
+    low = sizes[0]
+    for group in range(1, 3):
+        if sizes[group] > 0:
+            first[n_blocks] = low
+            end[n_blocks] = low + sizes[group]
+            n_blocks += 1
+            low += sizes[group]
+    marked = first.copy()
+    block_of = np.zeros(n_states, np.int32)
+    for block in range(n_blocks):
+        for index in range(first[block], end[block]):
+            block_of[states[index]] = block
+
+    pending = np.zeros(n_states + 1, np.int64)
+    n_pending = 0
+    for block in range(1, n_blocks):
+        pending[n_pending] = block
+        n_pending += 1
+
+    n_runs = sources.shape[0]
+    entering = np.zeros(n_runs, np.int64)
+    cuts = np.zeros(2 * n_runs + 2, np.int64)
+    group_start = np.zeros(2 * n_runs + 2, np.int64)
+    members = np.zeros(n_runs, np.int32)
+    touched = np.zeros(n_states, np.int64)
+
+    while n_pending > 0:
+        n_pending -= 1
+        splitter = pending[n_pending]
+        # The runs entering the splitter, taken before any split moves its states.
+        n_entering = 0
+        for index in range(first[splitter], end[splitter]):
+            target = states[index]
+            for run in range(bounds[target], bounds[target + 1]):
+                entering[n_entering] = run
+                n_entering += 1
+        if n_entering == 0:
+            continue
+        # Classes that enter from exactly the same states split alike: one group per interval
+        # between consecutive run boundaries, listing the sources of the runs that cover it.
+        n_cuts = 0
+        for k in range(n_entering):
+            run = entering[k]
+            cuts[n_cuts] = run_lo[run]
+            cuts[n_cuts + 1] = run_hi[run] + 1
+            n_cuts += 2
+        cut_values = np.unique(cuts[:n_cuts])
+        n_groups = cut_values.shape[0] - 1
+        group_start[: n_groups + 1] = 0
+        for k in range(n_entering):
+            run = entering[k]
+            lo = np.searchsorted(cut_values, run_lo[run])
+            hi = np.searchsorted(cut_values, run_hi[run] + 1)
+            for group in range(lo, hi):
+                group_start[group + 1] += 1
+        for group in range(n_groups):
+            group_start[group + 1] += group_start[group]
+        total = group_start[n_groups]
+        if members.shape[0] < total:
+            members = np.zeros(2 * total, np.int32)
+        fill = group_start[:n_groups].copy()
+        for k in range(n_entering):
+            run = entering[k]
+            lo = np.searchsorted(cut_values, run_lo[run])
+            hi = np.searchsorted(cut_values, run_hi[run] + 1)
+            for group in range(lo, hi):
+                members[fill[group]] = sources[run]
+                fill[group] += 1
+
+        for group in range(n_groups):
+            n_touched = 0
+            for k in range(group_start[group], group_start[group + 1]):
+                state = members[k]
+                block = block_of[state]
+                mark = marked[block]
+                if mark == first[block]:
+                    touched[n_touched] = block
+                    n_touched += 1
+                here = position[state]
+                if here != mark:
+                    other = states[mark]
+                    states[mark] = state
+                    states[here] = other
+                    position[state] = mark
+                    position[other] = here
+                marked[block] = mark + 1
+            for t in range(n_touched):
+                block = touched[t]
+                lo = first[block]
+                mid = marked[block]
+                hi = end[block]
+                marked[block] = lo
+                if mid == hi:
+                    continue
+                new_block = n_blocks
+                n_blocks += 1
+                if mid - lo <= hi - mid:  # the new block takes the smaller part
+                    first[new_block] = lo
+                    end[new_block] = mid
+                    marked[new_block] = lo
+                    first[block] = mid
+                    marked[block] = mid
+                    moved_lo, moved_hi = lo, mid
+                else:
+                    first[new_block] = mid
+                    end[new_block] = hi
+                    marked[new_block] = mid
+                    end[block] = mid
+                    moved_lo, moved_hi = mid, hi
+                for index in range(moved_lo, moved_hi):
+                    block_of[states[index]] = new_block
+                pending[n_pending] = new_block
+                n_pending += 1
+    return block_of
+
+
+@numba.njit(cache=True, nogil=True)
+def live_states(accepting, sources, bounds):
+    """bool[n_states]: True where an accepting state can be reached (runs as above)."""
+    n_states = accepting.shape[0]
+    live = accepting.copy()
+    stack = np.zeros(n_states, np.int64)
+    n_stack = 0
+    for state in range(n_states):
+        if accepting[state]:
+            stack[n_stack] = state
+            n_stack += 1
+    while n_stack > 0:
+        n_stack -= 1
+        target = stack[n_stack]
+        for run in range(bounds[target], bounds[target + 1]):
+            state = sources[run]
+            if not live[state]:
+                live[state] = True
+                stack[n_stack] = state
+                n_stack += 1
+    return live
+
+
+@numba.njit(cache=True, nogil=True)
+def breadth_first_order(quotient, dead_block, initial_block):
+    """int64[n_reached] blocks in breadth-first order: `dead_block`, then `initial_block`, then
+    the blocks met from it, each row of quotient int64[n_blocks, n_classes] read in class order."""
+    n_blocks, n_classes = quotient.shape
+    seen = np.zeros(n_blocks, np.bool_)
+    order = np.zeros(n_blocks, np.int64)
+    order[0] = dead_block
+    order[1] = initial_block
+    seen[dead_block] = True
+    seen[initial_block] = True
+    n_order = 2
+    walked = 1
+    while walked < n_order:
+        block = order[walked]
+        for cls in range(n_classes):
+            target = quotient[block, cls]
+            if not seen[target]:
+                seen[target] = True
+                order[n_order] = target
+                n_order += 1
+        walked += 1
+    return order[:n_order].copy()
