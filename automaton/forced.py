@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from automaton.dfa import DEAD_STATE
+from automaton.mask_rows import popcount_rows
 
 __all__ = ["forced_bytes_table", "sole_tokens", "MAX_FORCED_BYTES"]
 
@@ -69,9 +70,11 @@ def sole_tokens(masks: np.ndarray, mask_of: np.ndarray, accepting: np.ndarray) -
     """int32[n_states]: the only allowed token of each state, -1 where there are none or several.
 
     Accepting states always get -1: EOS is allowed there, so there is a choice.
+    `masks` int32[n_rows, W] holds every row packed and `mask_of` int32[n_states] indexes it
+    (the build's rows before the sparse ones become id lists).
     """
     words = masks.astype("<i4", copy=False).view(np.uint32)
-    popcount = _popcount_rows(words)
+    popcount = popcount_rows(words)
     row_sole = np.full(masks.shape[0], -1, dtype=np.int32)
     for row in np.flatnonzero(popcount == 1):
         word = int(np.flatnonzero(words[row])[0])
@@ -79,10 +82,3 @@ def sole_tokens(masks: np.ndarray, mask_of: np.ndarray, accepting: np.ndarray) -
     sole = row_sole[mask_of]
     sole[accepting] = -1
     return sole
-
-
-def _popcount_rows(words: np.ndarray) -> np.ndarray:
-    """int64[n_rows]: set bits per row of uint32[n_rows, W]."""
-    if hasattr(np, "bitwise_count"):  # numpy >= 2.0
-        return np.bitwise_count(words).sum(axis=1, dtype=np.int64)
-    return np.array([int(np.unpackbits(row.view(np.uint8)).sum()) for row in words], dtype=np.int64)

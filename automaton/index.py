@@ -5,10 +5,18 @@ an accepting state can still be reached with this vocabulary's tokens. State 0 i
 
 Arrays (V = logits width, W = ceil(V / 32) words per row):
 
-    masks         int32[n_rows, W]   packed allowed sets: bit j % 32 of word j // 32 set = token j
-                                     allowed (the layout of xgrammar's and llguidance's bitmasks).
-                                     Identical rows are stored once.
-    mask_of       int32[n_states]    row of `masks` used by each state
+    masks         int32[n_dense, W]  packed allowed sets: bit j % 32 of word j // 32 set = token j
+                                     allowed (the layout of xgrammar's and llguidance's bitmasks)
+    sparse_offsets int32[n_sparse + 1], sparse_tokens int32[total]: allowed sets kept as sorted
+                                     id lists (CSR), for rows that allow few tokens
+    mask_of       int32[n_states]    the row of each state: r >= 0 is `masks[r]`, r < 0 is sparse
+                                     row -1 - r
+
+Each distinct allowed set (EOS ids included where the state accepts) is stored once, as a
+packed row or, when it allows at most W // 8 ids, as an id list costing at most 1/8 of a
+packed row (see `automaton.mask_rows`). `mask(state)` always answers with the packed row;
+`dense_masks()` packs every row for consumers that gather rows on a device. The other arrays:
+
     accepting     bool[n_states]     the text so far is a full match (EOS allowed there)
     dfa_state_of  int32[n_states]    the DFA state behind each index state
     state_of_dfa  int32[n_dfa]       inverse map, -1 for DFA states that are not index states
@@ -36,6 +44,7 @@ mask read for it.
 from __future__ import annotations
 
 import array
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -44,6 +53,7 @@ import numpy as np
 from automaton.dfa import DEAD_STATE, ByteDFA
 from automaton.errors import EmptyLanguageError, IncompatibleVocabularyError, TooManyStatesError
 from automaton.forced import forced_bytes_table, sole_tokens
+from automaton.mask_rows import PackedRowCache, packed_rows, sparse_limit, split_rows
 
 __all__ = ["TokenIndex", "build_index", "INDEX_ARRAYS"]
 
@@ -51,6 +61,8 @@ __all__ = ["TokenIndex", "build_index", "INDEX_ARRAYS"]
 INDEX_ARRAYS = {
     "masks": np.int32,
     "mask_of": np.int32,
+    "sparse_offsets": np.int32,
+    "sparse_tokens": np.int32,
     "accepting": np.bool_,
     "dfa_state_of": np.int32,
     "state_of_dfa": np.int32,
@@ -74,6 +86,8 @@ class TokenIndex:
     logits_width: int
     masks: np.ndarray
     mask_of: np.ndarray
+    sparse_offsets: np.ndarray
+    sparse_tokens: np.ndarray
     accepting: np.ndarray
     dfa_state_of: np.ndarray
     state_of_dfa: np.ndarray
@@ -99,8 +113,18 @@ class TokenIndex:
 
     @property
     def num_rows(self) -> int:
-        """Distinct mask rows stored."""
+        """Distinct mask rows stored, packed and sparse."""
+        return self.num_dense_rows + self.num_sparse_rows
+
+    @property
+    def num_dense_rows(self) -> int:
+        """Rows stored packed (`masks`)."""
         return int(self.masks.shape[0])
+
+    @property
+    def num_sparse_rows(self) -> int:
+        """Rows stored as sorted id lists (`sparse_offsets`, `sparse_tokens`)."""
+        return int(self.sparse_offsets.shape[0] - 1)
 
     @property
     def num_tokens(self) -> int:
@@ -117,17 +141,34 @@ class TokenIndex:
         return bool(self.accepting[self._checked_state(state)])
 
     def mask(self, state: int) -> np.ndarray:
-        """The packed row of `state`: int32[ceil(logits_width / 32)] (read-only view)."""
+        """The packed row of `state`: int32[ceil(logits_width / 32)] (read-only).
+
+        A row stored as an id list is packed on its first request and kept.
+        """
         fast = self._fast
         if not 0 <= state < fast.n_states:
             raise IndexError(f"state {state} out of range [0, {fast.n_states})")
-        return fast.row_of_state[state]
+        row = fast.row_of_state[state]
+        if row is None:
+            row = fast.pack_sparse_row(state)
+        return row
 
     def allowed_token_ids(self, state: int) -> np.ndarray:
         """Sorted int64 ids of the tokens allowed in `state` (EOS ids included where accepting)."""
-        row = self.mask(state).astype("<i4", copy=False).view(np.uint8)
-        bits = np.unpackbits(row, bitorder="little")[: self.logits_width]
+        row = int(self.mask_of[self._checked_state(state)])
+        if row < 0:
+            start, end = self.sparse_offsets[-1 - row], self.sparse_offsets[-row]
+            return self.sparse_tokens[start:end].astype(np.int64)
+        packed = self.masks[row].astype("<i4", copy=False).view(np.uint8)
+        bits = np.unpackbits(packed, bitorder="little")[: self.logits_width]
         return np.flatnonzero(bits)
+
+    def dense_masks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every row packed: (int32[num_rows, W], row_of_state int32[n_states]), new arrays.
+
+        `rows[row_of_state[s]]` is `mask(s)`; for consumers that gather rows in bulk (on a GPU).
+        """
+        return packed_rows(self.masks, self.mask_of, self.sparse_offsets, self.sparse_tokens)
 
     def next_state(self, state: int, token_id: int) -> int:
         """State after `token_id` in `state`; -1 when the token is not allowed there.
@@ -152,8 +193,13 @@ class TokenIndex:
         # EOS, ids past the vocabulary's tokens, and tokens that no state allows.
         if not 0 <= token_id < fast.width:
             return -1
-        word = fast.mask_words[fast.mask_of[state] * fast.n_words + (token_id >> 5)]
-        return state if (word >> (token_id & 31)) & 1 else -1
+        row = fast.mask_of[state]
+        if row >= 0:
+            word = fast.mask_words[row * fast.n_words + (token_id >> 5)]
+            return state if (word >> (token_id & 31)) & 1 else -1
+        ids, end = fast.sparse_tokens, fast.sparse_offsets[-row]
+        at = bisect_left(ids, token_id, fast.sparse_offsets[-1 - row], end)
+        return state if at < end and ids[at] == token_id else -1
 
     def advance(self, state: int, token_ids) -> int:
         """State after a sequence of tokens; -1 as soon as one is not allowed."""
@@ -195,6 +241,9 @@ class TokenIndex:
         return {
             "states": self.num_states,
             "rows": self.num_rows,
+            "dense_rows": self.num_dense_rows,
+            "sparse_rows": self.num_sparse_rows,
+            "sparse_ids": int(self.sparse_tokens.shape[0]),
             "dfa_states": int(self.dfa_table.shape[0]),
             "logits_width": self.logits_width,
             "bytes": self.nbytes,
@@ -258,7 +307,10 @@ class _FastTables:
     A step along a walk finds most of these cold in the CPU caches, where each extra memory
     line read costs up to a µs, so the layout keeps the lines read per step few:
 
-    row_of_state   list[n_states] of int32[W] views: the mask row of each state
+    row_of_state   list[n_states]: the packed int32[W] row of each state (a view of `masks`), or
+                   None for a state with a sparse row until `pack_sparse_row` packs it
+    sparse_rows    `PackedRowCache`: the sparse rows, each packed once asked for
+    sparse_offsets, sparse_tokens: the index's id lists, for `next_state`'s bit tests
     table          int64[n_dfa * C]: the DFA table renumbered so that index state s is DFA
                    state s (`_table_in_index_order`), entries pre-multiplied by C
     records        bytes[16 * n_tokens]: per token, its length L then the byte classes of its
@@ -274,7 +326,10 @@ class _FastTables:
     n_classes: int
     mask_words: memoryview
     row_of_state: list
+    sparse_rows: PackedRowCache
     mask_of: array.array
+    sparse_offsets: array.array
+    sparse_tokens: array.array
     table: array.array
     index_rows_end: int
     records: bytes
@@ -292,13 +347,22 @@ class _FastTables:
             n_words=int(masks.shape[1]),
             n_classes=int(index.dfa_table.shape[1]),
             mask_words=memoryview(masks.reshape(-1).view(np.uint32)).cast("B").cast("I"),
-            row_of_state=[rows[row] for row in index.mask_of.tolist()],
+            row_of_state=[rows[row] if row >= 0 else None for row in index.mask_of.tolist()],
+            sparse_rows=PackedRowCache(index.sparse_offsets, index.sparse_tokens, int(masks.shape[1])),
             mask_of=_int_array(index.mask_of),
+            sparse_offsets=_int_array(index.sparse_offsets),
+            sparse_tokens=_int_array(index.sparse_tokens),
             table=_int_array(_table_in_index_order(index)),
             index_rows_end=index.num_states * int(index.dfa_table.shape[1]),
             records=records,
             long_tokens=long_tokens,
         )
+
+    def pack_sparse_row(self, state: int) -> np.ndarray:
+        """The packed row of a state whose row is an id list (packed once per list), kept for `state`."""
+        row = self.sparse_rows.row(-1 - self.mask_of[state])
+        self.row_of_state[state] = row
+        return row
 
 
 def _table_in_index_order(index: TokenIndex) -> np.ndarray:
@@ -360,7 +424,11 @@ def _check_consistent(index: TokenIndex) -> None:
     for name in ("accepting", "dfa_state_of"):
         if getattr(index, name).shape != (n_states,):
             problems.append(f"{name} shape {getattr(index, name).shape} != ({n_states},)")
-    if n_states and (index.mask_of.min() < 0 or index.mask_of.max() >= index.masks.shape[0]):
+    problems += _sparse_row_problems(index)
+    n_sparse = max(index.sparse_offsets.shape[0] - 1, 0)
+    if index.mask_of.ndim != 1 or (
+        n_states and (index.mask_of.min() < -n_sparse or index.mask_of.max() >= index.masks.shape[0])
+    ):
         problems.append("mask_of refers to a row that does not exist")
     n_dfa = index.dfa_table.shape[0] if index.dfa_table.ndim == 2 else -1
     if index.dfa_table.ndim != 2 or n_dfa == 0:
@@ -402,11 +470,34 @@ def _check_consistent(index: TokenIndex) -> None:
         array_.setflags(write=False)
 
 
+def _sparse_row_problems(index: TokenIndex) -> list[str]:
+    offsets, tokens = index.sparse_offsets, index.sparse_tokens
+    if offsets.ndim != 1 or offsets.shape[0] < 1 or tokens.ndim != 1:
+        return ["sparse_offsets must hold at least one offset and sparse_tokens must be a list of ids"]
+    if offsets[0] != 0 or offsets[-1] != tokens.shape[0] or (np.diff(offsets) < 0).any():
+        return ["sparse_offsets are not increasing offsets into sparse_tokens"]
+    problems = []
+    if tokens.size and (tokens.min() < 0 or tokens.max() >= index.logits_width):
+        problems.append("sparse_tokens holds an id outside the logits width")
+    # Within each row the ids must strictly increase; a row start may be below its predecessor.
+    row_start = np.zeros(tokens.shape[0], dtype=np.bool_)
+    row_start[offsets[:-1][offsets[:-1] < tokens.shape[0]]] = True
+    if not ((np.diff(tokens.astype(np.int64)) > 0) | row_start[1:]).all():
+        problems.append("sparse_tokens are not sorted and distinct within a row")
+    return problems
+
+
 # -- build -------------------------------------------------------------------------------------
 
 
-def build_index(dfa: ByteDFA, vocabulary, *, max_states: int, pattern: str | None = None) -> TokenIndex:
-    """Walk `vocabulary` against `dfa` into a `TokenIndex` (no cache, no files)."""
+def build_index(
+    dfa: ByteDFA, vocabulary, *, max_states: int, pattern: str | None = None, max_sparse_ids: int | None = None
+) -> TokenIndex:
+    """Walk `vocabulary` against `dfa` into a `TokenIndex` (no cache, no files).
+
+    max_sparse_ids: rows allowing at most this many ids are stored as id lists; None for the
+        rule of `automaton.mask_rows.sparse_limit` (W // 8), 0 to store every row packed.
+    """
     from automaton import _kernels
 
     trie = class_trie(vocabulary, dfa)
@@ -444,12 +535,17 @@ def build_index(dfa: ByteDFA, vocabulary, *, max_states: int, pattern: str | Non
     token_data, token_offsets = _allowed_token_bytes(vocabulary, masks)
     state_accepting = accepting[dfa_state_of].copy()
     forced_offsets, forced_data = forced_bytes_table(dfa.table, dfa.byte_classes, accepting, dfa_state_of)
+    sole_token = sole_tokens(masks, mask_of, state_accepting)
+    limit = sparse_limit(n_words) if max_sparse_ids is None else max_sparse_ids
+    masks, mask_of, sparse_offsets, sparse_tokens = split_rows(masks, mask_of, limit)
     return TokenIndex(
         pattern=pattern if pattern is not None else (dfa.pattern or ""),
         vocabulary_fingerprint=vocabulary.fingerprint,
         logits_width=int(vocabulary.logits_width),
         masks=masks,
         mask_of=mask_of,
+        sparse_offsets=sparse_offsets,
+        sparse_tokens=sparse_tokens,
         accepting=state_accepting,
         dfa_state_of=dfa_state_of,
         state_of_dfa=state_of_dfa,
@@ -460,7 +556,7 @@ def build_index(dfa: ByteDFA, vocabulary, *, max_states: int, pattern: str | Non
         eos_token_ids=eos,
         forced_offsets=forced_offsets,
         forced_data=forced_data,
-        sole_token=sole_tokens(masks, mask_of, state_accepting),
+        sole_token=sole_token,
     )
 
 

@@ -12,7 +12,11 @@ the arrays (for example the masks straight onto a GPU with `safetensors.torch`):
 Metadata fields:
 
     format            "automaton-index" (the magic that says what this file is)
-    format_version    "1"; a file with a higher version is refused with a message naming both
+    format_version    "2"; a file with a higher version is refused with a message naming both.
+                      Version 1 files (automaton 0.1.0) lack `sparse_offsets` and
+                      `sparse_tokens`: every row is packed; they load with empty id lists.
+                      Version 2 adds those two arrays (rows stored as sorted id lists,
+                      `mask_of` < 0 pointing at them; see `automaton.mask_rows`).
     library_version   `automaton.__version__` of the writer (informative)
     pattern, vocabulary_fingerprint, logits_width     from `TokenIndex.metadata()`
     checksum          "xxh3_128:" + 32 hex digits: XXH3-128 of the whole file, computed with
@@ -52,7 +56,9 @@ __all__ = [
 ]
 
 FILE_MAGIC = "automaton-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Arrays that format 1 files do not have; such files load with these empty (every row packed).
+_ADDED_IN_FORMAT_2 = ("sparse_offsets", "sparse_tokens")
 DEFAULT_MAX_FILE_BYTES = 4 * 1024**3
 
 _CHECKSUM_PREFIX = "xxh3_128:"
@@ -144,7 +150,11 @@ def load_index(path, vocabulary=None, *, max_file_bytes: int = DEFAULT_MAX_FILE_
     try:
         header = _parse_header(buffer, path)
         metadata, spans = header.metadata, header.spans
-        _check_arrays(spans, path, INDEX_ARRAYS)
+        version = int(metadata["format_version"])
+        expected = {
+            name: dtype for name, dtype in INDEX_ARRAYS.items() if version >= 2 or name not in _ADDED_IN_FORMAT_2
+        }
+        _check_arrays(spans, path, expected)
         _check_checksum(buffer, header, path)
         if vocabulary is not None and metadata["vocabulary_fingerprint"] != vocabulary.fingerprint:
             raise IndexFileError(
@@ -155,6 +165,9 @@ def load_index(path, vocabulary=None, *, max_file_bytes: int = DEFAULT_MAX_FILE_
             name: _view(buffer, header.data_start + begin, dtype, shape)
             for name, (dtype, shape, begin, _end) in spans.items()
         }
+        if version < 2:
+            arrays["sparse_offsets"] = np.zeros(1, dtype=np.int32)
+            arrays["sparse_tokens"] = np.zeros(0, dtype=np.int32)
         try:
             return TokenIndex.from_arrays(arrays, metadata)
         except ValueError as error:

@@ -67,7 +67,8 @@ def measure_ours(engine: Ours, pattern: str, vocabulary, folder: Path, settings:
     )
     summary = index.summary()
     record.update(states=summary["states"], rows=summary["rows"], dfa_states=summary["dfa_states"],
-                  nbytes=index.nbytes, logits_width=index.logits_width)
+                  sparse_rows=summary["sparse_rows"], sparse_bytes=index.sparse_tokens.nbytes + index.sparse_offsets.nbytes,
+                  dense_bytes=index.masks.nbytes, nbytes=index.nbytes, logits_width=index.logits_width)
     record.update(_measure_file(index, folder / "index.safetensors", settings))
     walk = walk_step_times(engine, index, eos_ids=vocabulary.eos_token_ids, width=vocabulary.logits_width,
                            walks=settings["ours_walks"], max_steps=settings["ours_steps"],
@@ -100,7 +101,9 @@ def _measure_file(index, path: Path, settings: dict) -> dict:
             fresh.mask(fresh.next_state(fresh.initial_state, token))
 
         record["load_first_step_s"], _, _ = repeat_timed(load_and_step, min_repeats=3, max_repeats=5, budget_s=1.0)
-        if loaded.num_states != index.num_states or not np.array_equal(loaded.masks, index.masks):
+        if loaded.num_states != index.num_states or not all(
+            np.array_equal(loaded.arrays()[name], array) for name, array in index.arrays().items()
+        ):
             record["load_error"] = "the loaded index differs from the saved one"
     except Exception as error:
         record["load_error"] = f"{type(error).__name__}: {error}"
@@ -241,7 +244,8 @@ def measure_large(folder: Path, settings: dict) -> list[dict]:
             record["compile_s"], record["runs"], index = repeat_timed(
                 lambda: ours.compile(pattern), min_repeats=1, max_repeats=3, budget_s=settings["warm_budget"]
             )
-            record.update(states=index.num_states, rows=index.num_rows, nbytes=index.nbytes)
+            record.update(states=index.num_states, rows=index.num_rows, sparse_rows=index.num_sparse_rows,
+                          nbytes=index.nbytes)
             record.update(_measure_file(index, folder / f"{name}.safetensors", settings))
         except Exception as error:
             record["error"] = f"{type(error).__name__}: {str(error)[:200]}"

@@ -16,6 +16,7 @@ median over --repeats; ratios are jump-forward over each of the other two.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -108,6 +109,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     model, tokenizer = load_default()
+    load_before = os.getloadavg()[0]
     seed_prompt, seed_pattern = seed_example()
     lines = [
         "| workload | engine | tokens | stop | forward passes / token | tokens/s (median) "
@@ -117,6 +119,7 @@ def main() -> None:
     lines += measure(model, tokenizer, "person schema", automaton.json_schema_to_regex(PERSON_SCHEMA),
                      PERSON_PROMPT, args.repeats)
     lines += measure(model, tokenizer, "seed example", seed_pattern, seed_prompt, args.repeats)
+    load_after = os.getloadavg()[0]
     body = "\n".join([
         "Command: `.venv/bin/python bench/bench_jump_forward.py" + (f" --threads {args.threads}" if args.threads else "")
         + f" --repeats {args.repeats}`",
@@ -127,6 +130,9 @@ def main() -> None:
         "Jump-forward spells forced text the way the tokenizer would, often in fewer, longer tokens than "
         "the model samples one at a time, so tokens/s understates it: the last column compares the wall "
         "time of the same completion.",
+        "",
+        f"Load average (1 min) of this {os.cpu_count()}-core machine at start / end: {load_before:.2f} / {load_after:.2f} "
+        "(other jobs share it; the engines alternate within each repeat, so they see the same load on average).",
         "",
         *lines,
     ])

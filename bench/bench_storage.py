@@ -61,7 +61,10 @@ def with_distinct_rows(index, seed: int = 1):
     if tail:
         masks[:, -1] &= np.int32((1 << tail) - 1)
     sole = np.full(n_states, -1, dtype=np.int32)
-    return dataclasses.replace(index, masks=masks, mask_of=np.arange(n_states, dtype=np.int32), sole_token=sole)
+    return dataclasses.replace(
+        index, masks=masks, mask_of=np.arange(n_states, dtype=np.int32), sole_token=sole,
+        sparse_offsets=np.zeros(1, dtype=np.int32), sparse_tokens=np.zeros(0, dtype=np.int32),
+    )
 
 
 def median_ms(action, repeats: int) -> float:
@@ -124,12 +127,12 @@ def main() -> None:
         f"Vocabulary: {N_TOKENS:,} synthetic tokens (logits width {vocabulary.logits_width:,}); "
         f"pattern `{PATTERN}`.",
         "",
-        "| index | states | rows | file | save ms | load ms | load + vocabulary check ms | xxh3-128 alone ms | safetensors load_file ms |",
+        "| index | states | rows (sparse) | file | save ms | load ms | load + vocabulary check ms | xxh3-128 alone ms | safetensors load_file ms |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, index, size, save_ms, load_ms, checked_ms, checksum_ms, plain_ms in rows:
         lines.append(
-            f"| {name} | {index.num_states:,} | {index.num_rows:,} | {size / 2**20:.1f} MiB | {save_ms:.1f} | "
+            f"| {name} | {index.num_states:,} | {index.num_rows:,} ({index.num_sparse_rows:,}) | {size / 2**20:.1f} MiB | {save_ms:.1f} | "
             f"{load_ms[0]:.2f} / {load_ms[1]:.2f} | {checked_ms:.2f} | {checksum_ms:.2f} | {plain_ms:.2f} |"
         )
     synthetic_load, synthetic_min = rows[0][4]

@@ -8,12 +8,13 @@ token per row (greedy or sampled), and then, with `jump_forward`, appends the te
 pattern forces from the new state (JSON keys, quotes, colons, closing braces) without
 sampling. All appended tokens go through the model in ONE forward pass: rows in a block
 are left-aligned and padded on the right with masked-out positions, so rows forcing
-different lengths share the pass. A row whose state accepts and allows nothing but EOS
-ends at once, without a forward pass.
+different lengths share the pass, and logits are computed only for the block's last
+positions that some row needs. Text forced from the initial state goes in with the prompt.
+A row whose state accepts and allows nothing but EOS ends at once, without a forward pass.
 
 Forced text is tokenized the way the tokenizer would write it alone; where a free part
-follows, the last forced token is held back and left to the model (its canonical spelling
-may merge with what comes next), as long as it is not the only one.
+follows and the tokenizer could spell the last forced token differently together with
+what comes next, that token is held back and left to the model (see `ForcedTokenizer`).
 
 Tensors: prompt ids [batch, prompt_len] left-padded; attention mask [batch, total_len]
 (1 = real token); per-step logits [batch, V] float.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from decode.masking import device_masks
@@ -84,41 +86,108 @@ class Sampler:
 class ForcedTokenizer:
     """Token ids for the text an index forces from a state, spelled as the tokenizer would.
 
-    Returns [] when the forced bytes cannot be tokenized into exactly those bytes with
-    tokens the index allows (then the row simply samples, as without jump-forward).
+    `tokenizer.encode` spells the forced text alone. Where a free part follows, the last forced
+    token may merge with what comes next in the tokenizer's spelling of the whole text: that
+    needs a run of allowed tokens from the state before it that covers its bytes and reaches
+    past them (e.g. `":` then `""` for an empty string after `"name":"`). Each such run's bytes
+    past the end are appended to the forced text and spelled by the tokenizer; only where one
+    of those spellings does not begin with the forced tokens is the last token held back and
+    left to the model. Without a tokenizer spelling (the index's sole tokens instead), any run
+    that reaches past the end holds it back.
+
+    Calling it gives the tokens to feed after a sampled token (a token that may merge is held
+    back only when it is not the only one: feeding it still saves a pass); `opening` gives the
+    tokens to feed with the prompt (every token that may merge is held back). Both are [] when
+    the forced bytes cannot be spelled with tokens the index allows (the row then samples).
+    Results are kept per state.
     """
 
     def __init__(self, index, tokenizer):
         self.index = index
         self.tokenizer = tokenizer
-        self._memo: dict[int, list[int]] = {}
+        self._token_lengths = np.diff(np.asarray(index.token_offsets, dtype=np.int64))
+        self._spelled: dict[int, tuple[list[int], bool]] = {}
+        self._after_token: dict[int, list[int]] = {}
 
     def __call__(self, state: int) -> list[int]:
-        found = self._memo.get(state)
+        found = self._after_token.get(state)
         if found is None:
-            found = self._compute(state)
-            self._memo[state] = found
+            ids, last_may_merge = self.spelling(state)
+            found = ids[:-1] if last_may_merge and len(ids) > 1 else ids
+            self._after_token[state] = found
         return found
 
-    def _compute(self, state: int) -> list[int]:
+    def opening(self, state: int) -> list[int]:
+        """The forced tokens to feed before any sampling (with the prompt)."""
+        ids, last_may_merge = self.spelling(state)
+        return ids[:-1] if last_may_merge else ids
+
+    def spelling(self, state: int) -> tuple[list[int], bool]:
+        """(ids spelling the forced text from `state`, whether the last one may merge with what follows)."""
+        found = self._spelled.get(state)
+        if found is None:
+            found = self._spell(state)
+            self._spelled[state] = found
+        return found
+
+    def _spell(self, state: int) -> tuple[list[int], bool]:
         index = self.index
-        sole = index.forced_tokens(state)
-        if sole:
-            return sole
-        forced = _complete_characters(index.forced_bytes(state))
-        if not forced:
+        text = _complete_characters(index.forced_bytes(state))
+        ids = self._encoded(state, text)
+        if not ids:
+            ids, text = index.forced_tokens(state), None
+        if not ids:
+            return [], False
+        if _only_eos_left(index, index.advance(state, ids)):
+            return ids, False  # the pattern ends with the forced text: nothing to merge with
+        overhangs = self._overhangs(index.advance(state, ids[:-1]), int(self._token_lengths[ids[-1]]))
+        if text is None:
+            return ids, bool(overhangs)
+        return ids, any(not self._keeps_spelling(text, ids, overhang) for overhang in overhangs)
+
+    def _encoded(self, state: int, text: bytes) -> list[int]:
+        """The tokenizer's spelling of `text` (forced from `state`), or [] where the index does not allow it."""
+        if not text:
             return []
-        ids = self.tokenizer.encode(forced.decode("utf-8"), add_special_tokens=False)
-        if b"".join(index.token_bytes(i) for i in ids) != forced:
+        index = self.index
+        ids = self.tokenizer.encode(text.decode("utf-8"), add_special_tokens=False)
+        if b"".join(index.token_bytes(i) for i in ids) != text:
             return []  # e.g. a tokenizer that prepends a space to the text
-        end = index.advance(state, ids)
-        if end < 0:
+        if index.advance(state, ids) < 0:
             return []
-        # Hold the last token back where a free choice follows (it may merge with it),
-        # unless the pattern ends there or it is the only forced token.
-        if len(ids) > 1 and not _only_eos_left(index, end):
-            ids = ids[:-1]
         return ids
+
+    def _keeps_spelling(self, text: bytes, ids: list[int], overhang: bytes) -> bool:
+        """The tokenizer spells `text + overhang` starting with `ids`."""
+        try:
+            longer = (text + overhang).decode("utf-8")
+        except UnicodeDecodeError:
+            return False  # the overhang ends inside a character: assume the worst
+        return self.tokenizer.encode(longer, add_special_tokens=False)[: len(ids)] == ids
+
+    def _overhangs(self, state: int, length: int) -> set[bytes]:
+        """Bytes past the next `length` of each allowed token that some run from `state` reaches across them with.
+
+        Inside forced text every allowed token spells a prefix of what is forced, so only
+        the lengths matter on the way. Each state is met at one offset at most (forced text
+        has no cycles).
+        """
+        index = self.index
+        found: set[bytes] = set()
+        pending = [(state, length)]
+        seen = {state}
+        while pending:
+            state, left = pending.pop()
+            allowed = index.allowed_token_ids(state)
+            lengths = self._token_lengths[allowed]
+            for token in allowed[lengths > left].tolist():
+                found.add(index.token_bytes(token)[left:])
+            for token in allowed[(lengths > 0) & (lengths < left)].tolist():
+                following = index.next_state(state, token)
+                if following not in seen:
+                    seen.add(following)
+                    pending.append((following, left - int(self._token_lengths[token])))
+        return found
 
 
 def _complete_characters(data: bytes) -> bytes:
@@ -149,7 +218,8 @@ def run_constrained_loop(
     Args:
         input_ids: int64[batch, prompt_len], left-padded. attention_mask: same shape, 1 = token.
         forced_tokens: callable state -> list of forced ids (a `ForcedTokenizer`), or None
-            to sample every token (no jump-forward).
+            to sample every token (no jump-forward). Where it has an `opening` method, the
+            text forced from the initial state is fed with the prompt.
         stop_when_accepting: end a row as soon as its text fully matches (stop reason
             "match"), as RELLM's `stop_after_match` does. Forced text never passes through an
             accepting state, so this stops at the first full match either way.
@@ -164,20 +234,51 @@ def run_constrained_loop(
     rows = [RowOutcome(state=index.initial_state) for _ in range(batch)]
     stats = LoopStats()
 
+    def append_forced(row: RowOutcome, ids: list[int]) -> None:
+        for forced in ids[: max_new_tokens - len(row.tokens)]:
+            row.tokens.append(forced)
+            row.forced_tokens += 1
+            row.state = index.next_state(row.state, forced)
+
+    def finished(row: RowOutcome) -> bool:
+        """Sets the stop reason of a row that needs no further pass."""
+        if stop_when_accepting and index.is_accepting(row.state):
+            row.stop_reason = STOP_MATCH
+        elif _only_eos_left(index, row.state):
+            row.stop_reason = STOP_EOS  # nothing but EOS can follow: no pass needed
+        elif len(row.tokens) >= max_new_tokens:
+            row.stop_reason = STOP_MAX_NEW_TOKENS
+        return row.stop_reason is not None
+
+    # Every row starts in the initial state: what it forces goes in with the prompt.
+    opening = getattr(forced_tokens, "opening", None)
+    opening_ids = opening(index.initial_state)[:max_new_tokens] if opening is not None else []
+    if opening_ids:
+        for row in rows:
+            append_forced(row, opening_ids)
+            finished(row)
+        if all(row.stop_reason is not None for row in rows):
+            return rows, _totals(rows, stats)
+        appended = torch.tensor([opening_ids] * batch, dtype=torch.long, device=device)
+        input_ids = torch.cat([input_ids, appended], dim=1)
+        attention_mask = torch.cat([attention_mask, torch.ones_like(appended, dtype=attention_mask.dtype)], dim=1)
+
     forward_parameters = inspect.signature(model.forward).parameters
     # Newer transformers take the KV cache as `cache`, older ones as `past_key_values`.
     cache_argument = "cache" if "cache" in forward_parameters else "past_key_values"
+    # Logits only where a row's last fed token stands: the LM head is a sizeable part of a pass.
+    keeps_logits = "logits_to_keep" in forward_parameters
     positions = (attention_mask.long().cumsum(dim=-1) - 1).clamp(min=0)
     next_position = positions[:, -1] + 1
-    only_last = {"logits_to_keep": 1} if "logits_to_keep" in forward_parameters else {}
     with torch.no_grad():
         output = model(
             input_ids=input_ids, attention_mask=attention_mask, position_ids=positions, use_cache=True,
-            **only_last,
+            **({"logits_to_keep": 1} if keeps_logits else {}),
         )
     stats.forward_passes += 1
     cache = _cache_of(output)
     logits = output.logits[:, -1, :]
+    every_row = torch.arange(batch, device=device)
 
     while True:
         running = [r for r in range(batch) if rows[r].stop_reason is None]
@@ -196,39 +297,30 @@ def run_constrained_loop(
             state = index.next_state(row.state, token)
             if state < 0:
                 raise RuntimeError(f"row {r}: token {token} is not allowed in state {row.state}")
-            feed = [token]
+            start = len(row.tokens)
             row.tokens.append(token)
             row.state = state
             if forced_tokens is not None:
-                room = max_new_tokens - len(row.tokens)
-                for forced in forced_tokens(state)[:room]:
-                    feed.append(forced)
-                    row.tokens.append(forced)
-                    row.forced_tokens += 1
-                    row.state = index.next_state(row.state, forced)
-            if stop_when_accepting and index.is_accepting(row.state):
-                row.stop_reason = STOP_MATCH
-                continue
-            if _only_eos_left(index, row.state):
-                row.stop_reason = STOP_EOS  # nothing but EOS can follow: no pass needed
-                continue
-            if len(row.tokens) >= max_new_tokens:
-                row.stop_reason = STOP_MAX_NEW_TOKENS
-                continue
-            pending[r] = feed
+                append_forced(row, forced_tokens(state))
+            if not finished(row):
+                pending[r] = row.tokens[start:]
         if not pending:
             break
 
         width = max(len(feed) for feed in pending.values())
-        block = torch.full((batch, width), pad_token_id, dtype=torch.long, device=device)
-        block_mask = torch.zeros((batch, width), dtype=attention_mask.dtype, device=device)
-        last = torch.zeros(batch, dtype=torch.long, device=device)
+        block_rows = [[pad_token_id] * width for _ in range(batch)]
+        mask_rows = [[0] * width for _ in range(batch)]
+        last_of = [width - 1] * batch
         for r, feed in pending.items():
-            block[r, : len(feed)] = torch.tensor(feed, dtype=torch.long, device=device)
-            block_mask[r, : len(feed)] = 1
-            last[r] = len(feed) - 1
+            block_rows[r][: len(feed)] = feed
+            mask_rows[r][: len(feed)] = [1] * len(feed)
+            last_of[r] = len(feed) - 1
+        block = torch.tensor(block_rows, dtype=torch.long, device=device)
+        block_mask = torch.tensor(mask_rows, dtype=attention_mask.dtype, device=device)
         block_positions = next_position.unsqueeze(1) + torch.arange(width, device=device).unsqueeze(0)
         attention_mask = torch.cat([attention_mask, block_mask], dim=1)
+        # The last `kept` positions of the block hold every row's last fed token.
+        kept = width - min(last_of) if keeps_logits else width
         with torch.no_grad():
             output = model(
                 input_ids=block,
@@ -236,16 +328,22 @@ def run_constrained_loop(
                 position_ids=block_positions,
                 use_cache=True,
                 **{cache_argument: cache},
+                **({"logits_to_keep": kept} if keeps_logits else {}),
             )
         stats.forward_passes += 1
         cache = _cache_of(output)
         next_position = next_position + block_mask.long().sum(dim=1)
-        logits = output.logits[torch.arange(batch, device=device), last, :]
+        last = torch.tensor(last_of, dtype=torch.long, device=device) - (width - kept)
+        logits = output.logits[every_row, last, :]
 
+    return rows, _totals(rows, stats)
+
+
+def _totals(rows: list[RowOutcome], stats: LoopStats) -> LoopStats:
     for row in rows:
         stats.generated_tokens += len(row.tokens)
         stats.forced_tokens += row.forced_tokens
-    return rows, stats
+    return stats
 
 
 def _only_eos_left(index, state: int) -> bool:

@@ -3,7 +3,7 @@
 Takes:
     logits   float tensor [batch, V] (float16, bfloat16, float32 or float64), contiguous
     bitmask  int32 tensor [batch, W] on the same device: bit `j % 32` of word `j // 32` set =
-             token j allowed (the layout of `TokenIndex.masks`, xgrammar and llguidance)
+             token j allowed (the layout of `TokenIndex.mask(state)`, xgrammar and llguidance)
 Gives: the same `logits`, with `-inf` in every column whose bit is clear. Columns at or past
 `32 * W` (logits wider than the index) are disallowed too.
 
@@ -199,17 +199,19 @@ def _check_bitmask(bitmask, logits: torch.Tensor) -> None:
 class DeviceMasks:
     """The mask rows of a `TokenIndex` on every device they are used on (copied once per device).
 
-    `masks` int32[n_rows, W] and `mask_of` int64[n_states] are moved lazily; `rows(states)`
-    gathers `masks[mask_of[states]]` -> int32[batch, W] and `apply_(logits, states)` masks
-    `logits` [batch, V] with the rows of `states` (int, sequence or int64 tensor [batch]).
+    Every distinct row packed (`TokenIndex.dense_masks()`: the rows the index keeps as id lists
+    packed too), `masks` int32[n_rows, W], and `mask_of` int64[n_states] are moved lazily;
+    `rows(states)` gathers `masks[mask_of[states]]` -> int32[batch, W] and `apply_(logits, states)`
+    masks `logits` [batch, V] with the rows of `states` (int, sequence or int64 tensor [batch]).
     """
 
     def __init__(self, index):
         self.index = index
         self.logits_width = int(index.logits_width)
         self.num_states = int(index.num_states)
-        self._host_masks = torch.from_numpy(np.ascontiguousarray(index.masks, dtype=np.int32).copy())
-        self._host_mask_of = torch.from_numpy(np.asarray(index.mask_of, dtype=np.int64).copy())
+        masks, row_of_state = index.dense_masks()
+        self._host_masks = torch.from_numpy(np.ascontiguousarray(masks, dtype=np.int32))
+        self._host_mask_of = torch.from_numpy(row_of_state.astype(np.int64))
         self._on_device: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] = {}
         self._lock = threading.Lock()
 

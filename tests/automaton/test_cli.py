@@ -11,7 +11,7 @@ import pytest
 
 import automaton
 from automaton.cache_dir import CACHE_DIR_ENV
-from automaton.storage import load_index
+from automaton.storage import FORMAT_VERSION, load_index
 
 ROOT = Path(__file__).resolve().parents[2]
 PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
@@ -137,7 +137,7 @@ def test_inspect_prints_header_and_sizes(tokenizer_folder, vocabulary, tmp_path,
     result = run("inspect", str(path), cache_dir=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert field(out, "format").startswith("automaton-index version 1")
+    assert field(out, "format").startswith(f"automaton-index version {FORMAT_VERSION},")
     assert field(out, "pattern") == repr(PATTERN)
     assert field(out, "vocabulary") == vocabulary.fingerprint
     assert field(out, "logits width") == str(vocabulary.logits_width)

@@ -352,3 +352,114 @@ def test_synthetic_future_format_fixture_is_refused(tmp_path):
     future = rewrite(FIXTURE_V1.read_bytes(), metadata={"format_version": "999"})
     message = refused(tmp_path, future)
     assert "format version 999 is newer" in message
+
+
+FIXTURE_V2 = DATA / "index_format_v2.safetensors"
+FIXTURE_V2_PATTERN = SMALL_PATTERNS[0]
+FIXTURE_V2_LOGITS_WIDTH = 1024  # as in data/make_index_format_v2.py
+
+
+def assert_same_answers(index, expected):
+    assert index.num_states == expected.num_states and index.num_rows == expected.num_rows
+    for state in range(expected.num_states):
+        assert index.allowed_token_ids(state).tolist() == expected.allowed_token_ids(state).tolist()
+        assert np.array_equal(index.mask(state), expected.mask(state))
+        assert index.is_accepting(state) == expected.is_accepting(state)
+        for token_id in range(expected.logits_width + 2):
+            assert index.next_state(state, token_id) == expected.next_state(state, token_id)
+
+
+def test_format_1_fixture_loads_with_every_row_packed(vocabulary):
+    index = storage.load_index(FIXTURE_V1, vocabulary=vocabulary)
+    assert index.num_sparse_rows == 0 and index.sparse_tokens.shape == (0,)
+    assert index.sparse_offsets.tolist() == [0]
+    assert (index.mask_of >= 0).all()
+    assert_same_answers(index, automaton.compile_index(FIXTURE_V1_PATTERN, vocabulary, cache=False))
+
+
+def test_format_2_fixture_loads_and_matches_a_fresh_build():
+    """A format-2 file with packed rows and id lists, kept unchanged in tests/automaton/data."""
+    assert header_of(FIXTURE_V2.read_bytes())["__metadata__"]["format_version"] == "2"
+    vocabulary = small_vocabulary(FIXTURE_V2_LOGITS_WIDTH)
+    index = storage.load_index(FIXTURE_V2, vocabulary=vocabulary)
+    assert index.num_sparse_rows > 0 and index.num_dense_rows > 0
+    fresh = automaton.compile_index(FIXTURE_V2_PATTERN, vocabulary, cache=False)
+    for name, array in fresh.arrays().items():
+        assert arrays_equal(index.arrays()[name], array), name
+    assert_same_answers(index, fresh)
+    assert_matches_oracle(index, FIXTURE_V2_PATTERN)
+
+
+# -- rows stored as id lists -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=[None, 10**9], ids=["default_rule", "all_sparse"])
+def sparse_index(request):
+    from automaton.index import build_index
+
+    dfa = automaton.compile_dfa(SMALL_PATTERNS[0])
+    built = build_index(dfa, small_vocabulary(FIXTURE_V2_LOGITS_WIDTH), max_states=1000,
+                        pattern=SMALL_PATTERNS[0], max_sparse_ids=request.param)
+    assert built.num_sparse_rows >= 3
+    return built
+
+
+@pytest.fixture
+def sparse_saved(sparse_index, tmp_path) -> Path:
+    path = tmp_path / "sparse.safetensors"
+    sparse_index.save(path)
+    return path
+
+
+def test_round_trip_with_sparse_rows(sparse_index, sparse_saved):
+    loaded = storage.load_index(sparse_saved, vocabulary=small_vocabulary(FIXTURE_V2_LOGITS_WIDTH))
+    for name, array in sparse_index.arrays().items():
+        assert arrays_equal(loaded.arrays()[name], array), name
+    assert_same_answers(loaded, sparse_index)
+    assert_matches_oracle(loaded, SMALL_PATTERNS[0])
+
+
+def test_format_2_without_its_new_arrays_and_format_1_with_them_are_refused(sparse_saved, tmp_path):
+    data = sparse_saved.read_bytes()
+    assert "missing arrays: sparse_tokens" in refused(tmp_path, rewrite(data, arrays={"sparse_tokens": None}))
+    relabelled = rewrite(data, metadata={"format_version": "1"})
+    assert "unexpected arrays: sparse_offsets, sparse_tokens" in refused(tmp_path, relabelled)
+    as_int64 = rewrite(data, arrays={"sparse_tokens": np.asarray(storage.load_index(sparse_saved).sparse_tokens, np.int64)})
+    assert "dtype" in refused(tmp_path, as_int64)
+
+
+def sparse_damage(index) -> dict:
+    """Sealed but wrong id lists: each must be refused as inconsistent, naming the problem."""
+    offsets, tokens, mask_of = index.sparse_offsets, index.sparse_tokens, index.mask_of
+    long_row = int(np.argmax(np.diff(offsets)))
+    assert offsets[long_row + 1] - offsets[long_row] >= 2, "the damage below needs a row of 2 ids or more"
+    unsorted = tokens.copy()
+    start = offsets[long_row]
+    unsorted[start], unsorted[start + 1] = tokens[start + 1], tokens[start]
+    repeated = tokens.copy()
+    repeated[start + 1] = tokens[start]
+    decreasing = offsets.copy()
+    decreasing[1], decreasing[2] = offsets[2], offsets[1]
+    return {
+        "offsets not ending at the ids' end": ({"sparse_offsets": np.append(offsets[:-1], offsets[-1] + 1).astype(np.int32)},
+                                               "sparse_offsets are not increasing"),
+        "offsets decreasing": ({"sparse_offsets": decreasing}, "sparse_offsets are not increasing"),
+        "offsets not starting at 0": ({"sparse_offsets": (offsets + 1).astype(np.int32)}, "sparse_offsets are not increasing"),
+        "no offsets at all": ({"sparse_offsets": np.zeros(0, np.int32)}, "sparse_offsets must hold"),
+        "ids out of order": ({"sparse_tokens": unsorted}, "not sorted and distinct"),
+        "an id twice": ({"sparse_tokens": repeated}, "not sorted and distinct"),
+        "an id past the logits": ({"sparse_tokens": np.where(np.arange(len(tokens)) == len(tokens) - 1,
+                                                             index.logits_width, tokens).astype(np.int32)},
+                                  "outside the logits width"),
+        "a negative id": ({"sparse_tokens": np.where(np.arange(len(tokens)) == 0, -1, tokens).astype(np.int32)},
+                          "outside the logits width"),
+        "mask_of past the last id list": ({"mask_of": np.where(mask_of < 0, -index.num_sparse_rows - 1, mask_of).astype(np.int32)},
+                                          "mask_of refers to a row that does not exist"),
+    }
+
+
+def test_damaged_id_lists_are_inconsistent(sparse_index, sparse_saved, tmp_path):
+    data = sparse_saved.read_bytes()
+    for what, (arrays, expected) in sparse_damage(sparse_index).items():
+        message = refused(tmp_path, rewrite(data, arrays=arrays))
+        assert "inconsistent arrays" in message and expected in message, (what, message)

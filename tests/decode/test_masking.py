@@ -172,6 +172,25 @@ def test_device_masks_apply_the_rows_of_each_state(small_index):
         assert finite == small_index.allowed_token_ids(state).tolist()
 
 
+@pytest.mark.parametrize("max_sparse_ids", [None, 10**9], ids=["default_rule", "all_sparse"])
+def test_device_masks_apply_rows_stored_as_id_lists(max_sparse_ids):
+    """Rows the index keeps as id lists mask exactly like the same index with every row packed."""
+    from automaton.index import build_index
+
+    tokens = [b"1", b"2", b"12", b"a", b"-", None] + [bytes([48 + i % 10]) * (1 + i % 3) for i in range(60)]
+    vocabulary = automaton.Vocabulary.from_token_bytes(tokens, eos_token_ids=[5], logits_width=2048)
+    dfa = automaton.compile_dfa(r"-?(1|2)+a?")
+    index = build_index(dfa, vocabulary, max_states=100, max_sparse_ids=max_sparse_ids)
+    packed = build_index(dfa, vocabulary, max_states=100, max_sparse_ids=0)
+    assert index.num_sparse_rows > 0 and packed.num_sparse_rows == 0
+    states = list(range(index.num_states)) * 2
+    logits = torch.zeros(len(states), index.logits_width)
+    DeviceMasks(index).apply_(logits, states)
+    for row, state in enumerate(states):
+        finite = torch.isfinite(logits[row]).nonzero().flatten().tolist()
+        assert finite == packed.allowed_token_ids(state).tolist()
+
+
 def test_device_masks_keep_one_copy_per_device(small_index):
     masks = device_masks(small_index)
     assert device_masks(small_index) is masks
