@@ -81,7 +81,8 @@ def _compile(args, parser) -> int:
     print(f"pattern      {_shorten(pattern)}")
     print(f"vocabulary   {vocabulary.num_tokens} tokens, logits width {vocabulary.logits_width}")
     print(f"states       {summary['states']} ({summary['dfa_states']} DFA states)")
-    print(f"rows         {summary['rows']} distinct mask rows")
+    print(f"rows         {summary['rows']} distinct mask rows ({summary['dense_rows']} packed, "
+          f"{summary['sparse_rows']} as id lists holding {summary['sparse_ids']} ids)")
     print(f"size         {_size(summary['bytes'])}")
     print(f"time         {elapsed:.3f} s" + (" (from the cache)" if was_cached else ""))
     if cached_file is not None and cached_file.is_file():
@@ -109,7 +110,8 @@ def _inspect(args, parser) -> int:
     for key, value in sorted(metadata.items()):
         print(f"{key:<15} {_shorten(value)}")
     summary = index.summary()
-    print(f"states          {summary['states']} ({summary['dfa_states']} DFA states), {summary['rows']} rows")
+    print(f"states          {summary['states']} ({summary['dfa_states']} DFA states), {summary['rows']} rows "
+          f"({summary['dense_rows']} packed, {summary['sparse_rows']} as id lists)")
     print("arrays")
     for name, array in header["arrays"].items():
         shape = "x".join(str(n) for n in array["shape"]) or "scalar"

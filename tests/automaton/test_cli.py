@@ -105,6 +105,8 @@ def test_compile_writes_a_file_and_prints_a_summary(tokenizer_folder, vocabulary
     summary = result.stdout
     assert field(summary, "states").startswith(f"{expected.num_states} ")
     assert field(summary, "rows").startswith(f"{expected.num_rows} ")
+    assert f"({expected.num_dense_rows} packed, {expected.num_sparse_rows} as id lists" in field(summary, "rows")
+    assert expected.num_dense_rows + expected.num_sparse_rows == expected.num_rows
     assert str(output) in field(summary, "written")
     assert re.fullmatch(r"\d+\.\d{3} s", field(summary, "time"))
     assert len(list((tmp_path / "c" / "indexes").iterdir())) == 1
