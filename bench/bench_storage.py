@@ -136,13 +136,14 @@ def main() -> None:
             f"{load_ms[0]:.2f} / {load_ms[1]:.2f} | {checked_ms:.2f} | {checksum_ms:.2f} | {plain_ms:.2f} |"
         )
     synthetic_load, synthetic_min = rows[0][4]
+    built_load = rows[1][4][0]
     lines += [
         "",
         f"Building the {built.num_states:,}-state index (warm, cache off): {build_ms:,.0f} ms; "
         f"a cache hit through `compile_index`: {hit_ms:.2f} ms.",
-        f"Load vs build: the 16 MB worst-case file loads in {synthetic_load:.2f} ms median, "
-        f"{synthetic_min:.2f} ms minimum (target < 10 ms), {build_ms / synthetic_load:,.0f}x faster "
-        f"than building (median to median; target >= 100x).",
+        f"Load: the 16 MB worst-case file (every state its own packed row) loads in {synthetic_load:.2f} ms "
+        f"median, {synthetic_min:.2f} ms minimum (target < 10 ms). The built index loads "
+        f"{build_ms / built_load:,.0f}x faster than it builds (median to median; target >= 100x).",
         "",
     ]
     report = "\n".join(lines)
