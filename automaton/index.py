@@ -27,6 +27,11 @@ packed row (see `automaton.mask_rows`). `mask(state)` always answers with the pa
     forced_offsets int64[n_states + 1], forced_data uint8[total], sole_token int32[n_states]:
                                      forced continuations (see `automaton.forced`)
 
+The first `next_state` or `mask` call builds plain-Python lookup tables beside the arrays
+(`_FastTables`): 16 bytes per token and the DFA table again (about 2 MB for person_schema on
+cl100k), and a zero-filled pool in which sparse rows are packed when first asked for (up to
+1.9 MB more there, committed by the system only as rows are packed).
+
 Transitions are not stored per (state, token) pair: `next_state` walks the token's bytes
 through the DFA table (a few table reads per token), which keeps an index over a 100k-token
 vocabulary a few megabytes where a per-pair table would take hundreds. The build is exact:
@@ -36,7 +41,7 @@ bytes is allowed in a state iff its walk ends in an index state, so `next_state`
 mask read for it.
 
     >>> import automaton
-    >>> vocab = automaton.Vocabulary.from_token_bytes([b"1", b"2", b"12", b"a"], eos_token_ids=[4])
+    >>> vocab = automaton.Vocabulary.from_token_bytes([b"1", b"2", b"12", b"a", None], eos_token_ids=[4])
     >>> index = automaton.compile_index(r"1+2", vocab, cache=False)
     >>> index.allowed_token_ids(index.initial_state).tolist()
     [0, 2]
@@ -407,7 +412,9 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 
 def _int_array(values: np.ndarray) -> array.array:
-    return array.array("q", np.ascontiguousarray(values, dtype=np.int64).tobytes())
+    """int32 values as a flat array.array (every value here, table entries included, is below
+    max_states * 256 < 2**31)."""
+    return array.array("i", np.ascontiguousarray(values, dtype=np.int32).tobytes())
 
 
 def _check_consistent(index: TokenIndex) -> None:

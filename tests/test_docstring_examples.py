@@ -1,0 +1,34 @@
+"""The examples in the modules' docstrings run and print what they show (doctest)."""
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import automaton
+import decode
+
+
+def _modules_with_examples() -> list[str]:
+    names = []
+    for package in (automaton, decode):
+        for info in pkgutil.walk_packages(package.__path__, prefix=package.__name__ + "."):
+            if info.name.endswith("__main__"):
+                continue
+            tests = doctest.DocTestFinder().find(importlib.import_module(info.name))
+            if any(not example.options.get(doctest.SKIP) for test in tests for example in test.examples):
+                names.append(info.name)
+    return sorted(names)
+
+
+MODULES = _modules_with_examples()
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples in {name} failed"
