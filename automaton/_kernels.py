@@ -477,8 +477,13 @@ def gather_tokens(token_data, token_offsets, keep):
         length = token_offsets[t + 1] - token_offsets[t] if keep[t] else 0
         new_offsets[t + 1] = new_offsets[t] + length
     data = np.empty(new_offsets[n_tokens], np.uint8)
-    for t in range(n_tokens):
-        if keep[t]:
-            start = token_offsets[t]
-            data[new_offsets[t] : new_offsets[t + 1]] = token_data[start : token_offsets[t + 1]]
+    t = 0
+    while t < n_tokens:  # one copy per run of consecutive kept tokens (their bytes are adjacent)
+        if not keep[t]:
+            t += 1
+            continue
+        first = t
+        while t < n_tokens and keep[t]:
+            t += 1
+        data[new_offsets[first] : new_offsets[t]] = token_data[token_offsets[first] : token_offsets[t]]
     return data, new_offsets
