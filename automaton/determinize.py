@@ -5,10 +5,11 @@
     DenseDFA.accepting: bool[n_states]
     DenseDFA.initial: int                      1, or 0 (dead) when the NFA accepts nothing
 
-The classes are the intervals between the NFA's edge boundaries. A DFA state is the frozenset of
-NFA states that have byte edges (or are final) reachable after the bytes read so far; the empty
-set is the dead state. Construction stops with `TooManyStatesError` once `max_states` states
-(the dead state included) would be exceeded.
+The classes are the intervals between the NFA's edge boundaries. A DFA state is the set of NFA
+states that have byte edges (or are final) reachable after the bytes read so far; the empty set
+is the dead state. The construction runs in numba kernels (`automaton._subsets`) over the NFA as
+flat arrays, a slice of states per call so that the deadline is checked as it goes. It stops
+with `TooManyStatesError` once `max_states` states (the dead state included) would be exceeded.
 """
 from __future__ import annotations
 
@@ -16,11 +17,15 @@ from typing import NamedTuple
 
 import numpy as np
 
+from automaton import _subsets
 from automaton.budget import Deadline
 from automaton.errors import TooManyStatesError
 from automaton.nfa import ByteNFA
 
 __all__ = ["DenseDFA", "determinize", "nfa_byte_classes"]
+
+# DFA states whose rows one kernel call fills before the deadline is checked again.
+_STATES_PER_SLICE = 2048
 
 
 class DenseDFA(NamedTuple):
@@ -49,152 +54,58 @@ def nfa_byte_classes(nfa: ByteNFA) -> list[int]:
 def determinize(nfa: ByteNFA, max_states: int, deadline: Deadline) -> DenseDFA:
     byte_class = nfa_byte_classes(nfa)
     n_classes = byte_class[255] + 1
-    moves = _Moves(nfa, byte_class)
+    clo_offsets, clo_states = _subsets.epsilon_closures(*_epsilon_csr(nfa))
+    edge_offsets, edge_lo, edge_hi, edge_target = _edge_csr(nfa, byte_class)
 
-    dead: frozenset[int] = frozenset()
-    start = _closure(nfa, nfa.start, {})
-    ids: dict[frozenset[int], int] = {dead: 0}
-    pending: list[frozenset[int] | None] = [dead]
-    table = np.zeros((64, n_classes), dtype=np.int32)  # grows by doubling; row 0 is the dead state
-    accepting = [False]
-    if start:
-        ids[start] = 1
-        pending.append(start)
-        accepting.append(nfa.final in start)
+    pool = np.zeros(1024, np.int32)
+    set_offsets = np.zeros(64, np.int64)
+    hash_slots = np.full(64, -1, np.int64)
+    table = np.zeros((64, n_classes), np.int32)  # grows by doubling; row 0 is the dead state
+    accepting = np.zeros(64, np.bool_)
+    n_sets = 1  # set 0 is the empty set: the dead state
+    start = np.ascontiguousarray(clo_states[clo_offsets[nfa.start] : clo_offsets[nfa.start + 1]])
+    if len(start):
+        _, pool, set_offsets, n_sets, hash_slots, _ = _subsets.find_or_add_set(start, pool, set_offsets, n_sets, hash_slots)
+        accepting[1] = nfa.final in start.tolist()
 
-    current = 1
-    while current < len(pending):
-        if current & 0x3FF == 0:
-            deadline.check("determinizing")
-        members = pending[current]
-        pending[current] = None
-        if current >= len(table):
-            table = np.concatenate([table, np.zeros_like(table)])
-        row = table[current]
-        for lo, hi, target in moves.of(members):
-            state = ids.get(target)
-            if state is None:
-                state = len(pending)
-                if state >= max_states:
-                    raise TooManyStatesError(
-                        f"the DFA needs more than max_states={max_states} states; "
-                        "raise max_states or simplify the pattern",
-                        max_states,
-                    )
-                ids[target] = state
-                pending.append(target)
-                accepting.append(nfa.final in target)
-            if lo == hi:
-                row[lo] = state
-            else:
-                row[lo : hi + 1] = state
-        current += 1
+    head = 1
+    while head < n_sets:  # in slices, so that the deadline is checked while it runs
+        status, pool, set_offsets, n_sets, hash_slots, table, accepting, head = _subsets.subset_steps(
+            clo_offsets, clo_states, edge_offsets, edge_lo, edge_hi, edge_target, nfa.final, n_classes,
+            pool, set_offsets, n_sets, hash_slots, table, accepting, head, head + _STATES_PER_SLICE, max_states,
+        )
+        if status < 0:
+            raise TooManyStatesError(
+                f"the DFA needs more than max_states={max_states} states; "
+                "raise max_states or simplify the pattern",
+                max_states,
+            )
+        deadline.check("determinizing")
 
     return DenseDFA(
         byte_classes=np.asarray(byte_class, dtype=np.uint8),
-        table=table[: len(pending)].copy(),
-        accepting=np.asarray(accepting, dtype=np.bool_),
-        initial=1 if start else 0,
+        table=table[:n_sets].copy(),
+        accepting=accepting[:n_sets].copy(),
+        initial=1 if len(start) else 0,
     )
 
 
-Run = tuple[int, int, frozenset[int]]
+def _epsilon_csr(nfa: ByteNFA) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(eps_offsets int64[n + 1], eps_targets int32[k], kept bool[n]) for `epsilon_closures`;
+    kept = the states a DFA state records: those with byte edges, and the final state."""
+    eps_offsets = np.zeros(nfa.num_states + 1, dtype=np.int64)
+    eps_offsets[1:] = np.cumsum([len(targets) for targets in nfa.epsilon])
+    eps_targets = np.fromiter((t for targets in nfa.epsilon for t in targets), dtype=np.int32, count=int(eps_offsets[-1]))
+    kept = np.fromiter((bool(edges) for edges in nfa.edges), dtype=np.bool_, count=nfa.num_states)
+    kept[nfa.final] = True
+    return eps_offsets, eps_targets, kept
 
 
-class _Moves:
-    """Where sets of NFA states go: (first class, last class, target closure) runs, disjoint and sorted.
-
-    Per NFA state the runs are computed once. For a set of states they are united either run by
-    run (cutting at every run boundary) or class by class, whichever touches fewer items.
-    """
-
-    def __init__(self, nfa: ByteNFA, byte_class: list[int]):
-        memo: dict[int, frozenset[int]] = {}
-        self.runs: list[list[Run]] = [[] for _ in range(nfa.num_states)]
-        self.span = [0] * nfa.num_states  # number of classes the state's runs cover
-        self.per_class: dict[int, list[Run]] = {}
-        for state, state_edges in enumerate(nfa.edges):
-            if state_edges:
-                edges = [(byte_class[lo], byte_class[hi], _closure(nfa, target, memo)) for lo, hi, target in state_edges]
-                runs = self.runs[state] = _merged_runs([edges]) if len(edges) > 1 else edges
-                self.span[state] = sum(hi - lo + 1 for lo, hi, _ in runs)
-
-    def of(self, members: frozenset[int]) -> list[Run]:
-        if len(members) == 1:
-            (member,) = members
-            return self.runs[member]
-        runs, span = self.runs, self.span
-        if 3 * sum(len(runs[member]) for member in members) < sum(span[member] for member in members):
-            return _merged_runs([runs[member] for member in members])
-        return _union_by_class([self.class_by_class(member) for member in members])
-
-    def class_by_class(self, state: int) -> list[Run]:
-        found = self.per_class.get(state)
-        if found is None:
-            found = self.per_class[state] = [
-                (cls, cls, closure) for lo, hi, closure in self.runs[state] for cls in range(lo, hi + 1)
-            ]
-        return found
-
-
-def _merged_runs(member_runs: list[list[Run]]) -> list[Run]:
-    """Cut (possibly overlapping) runs into disjoint ones, uniting closures where they overlap."""
-    cuts = sorted({cut for runs in member_runs for lo, hi, _ in runs for cut in (lo, hi + 1)})
-    index_of = {cut: index for index, cut in enumerate(cuts)}
-    covering: list[list[frozenset[int]]] = [[] for _ in range(len(cuts) - 1)]
-    for runs in member_runs:
-        for lo, hi, closure in runs:
-            for index in range(index_of[lo], index_of[hi + 1]):
-                covering[index].append(closure)
-    merged = []
-    for index, closures in enumerate(covering):
-        if closures:
-            union = closures[0] if len(closures) == 1 else frozenset().union(*closures)
-            merged.append((cuts[index], cuts[index + 1] - 1, union))
-    return merged
-
-
-def _union_by_class(member_moves: list[list[Run]]) -> list[Run]:
-    """One (class, class, union of the members' closures) per class any member moves on."""
-    by_class: dict[int, list[frozenset[int]]] = {}
-    for moves in member_moves:
-        for cls, _, closure in moves:
-            found = by_class.get(cls)
-            if found is None:
-                by_class[cls] = [closure]
-            else:
-                found.append(closure)
-    unions: dict[tuple[frozenset[int], ...], frozenset[int]] = {}
-    result = []
-    for cls, closures in by_class.items():
-        if len(closures) == 1:
-            result.append((cls, cls, closures[0]))
-            continue
-        key = tuple(closures)
-        union = unions.get(key)
-        if union is None:
-            union = unions[key] = frozenset().union(*closures)
-        result.append((cls, cls, union))
-    return result
-
-
-def _closure(nfa: ByteNFA, state: int, memo: dict[int, frozenset[int]]) -> frozenset[int]:
-    """The states with byte edges, or the final state, reachable from `state` by epsilon moves."""
-    known = memo.get(state)
-    if known is not None:
-        return known
-    epsilon, edges, final = nfa.epsilon, nfa.edges, nfa.final
-    seen = {state}
-    stack = [state]
-    found = []
-    while stack:
-        current = stack.pop()
-        if edges[current] or current == final:
-            found.append(current)
-        for nxt in epsilon[current]:
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    closure = frozenset(found)
-    memo[state] = closure
-    return closure
+def _edge_csr(nfa: ByteNFA, byte_class: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Byte edges as CSR by source: (offsets int64[n + 1], first class int32[k], last class
+    int32[k], target int32[k])."""
+    offsets = np.zeros(nfa.num_states + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(edges) for edges in nfa.edges])
+    flat = np.array([edge for edges in nfa.edges for edge in edges], dtype=np.int64).reshape(-1, 3)
+    classes = np.asarray(byte_class, dtype=np.int32)
+    return offsets, classes[flat[:, 0]], classes[flat[:, 1]], np.ascontiguousarray(flat[:, 2], dtype=np.int32)
