@@ -58,7 +58,7 @@ import numpy as np
 from automaton.dfa import DEAD_STATE, ByteDFA
 from automaton.errors import EmptyLanguageError, IncompatibleVocabularyError, TooManyStatesError
 from automaton.forced import forced_bytes_table, sole_tokens
-from automaton.mask_rows import PackedRowCache, packed_rows, sparse_limit, split_rows
+from automaton.mask_rows import PackedRowCache, concatenated_ranges, packed_rows, sparse_limit, split_rows
 
 __all__ = ["TokenIndex", "build_index", "INDEX_ARRAYS"]
 
@@ -394,21 +394,13 @@ def _token_records(index: TokenIndex) -> tuple[bytes, dict[int, bytes]]:
     records[short, 0] = lengths[short]
     # Columns 1..L of each short token's record get the classes of its L bytes.
     short_lengths = lengths[short]
-    records[np.repeat(short, short_lengths), _ranges(np.ones_like(short), short_lengths)] = classes[
-        _ranges(offsets[short], short_lengths)
+    records[np.repeat(short, short_lengths), concatenated_ranges(np.ones_like(short), short_lengths)] = classes[
+        concatenated_ranges(offsets[short], short_lengths)
     ]
     long_ids = np.flatnonzero(lengths >= _RECORD)
     records[long_ids, 0] = _LONG
     long_tokens = {int(t): classes[offsets[t] : offsets[t + 1]].tobytes() for t in long_ids}
     return records.tobytes(), long_tokens
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenated arange(start, start + length) for each pair: int64[sum(lengths)]."""
-    if not len(lengths):
-        return np.zeros(0, dtype=np.int64)
-    ends = np.cumsum(lengths)
-    return np.arange(ends[-1]) - np.repeat(ends - lengths, lengths) + np.repeat(starts, lengths)
 
 
 def _int_array(values: np.ndarray) -> array.array:

@@ -22,6 +22,8 @@ Functions:
     PackedRowCache(sparse_offsets, sparse_tokens, n_words).row(k)
                                         -> id list k packed, int32[W], packed once and kept
     popcount_rows(words)                set bits per row of uint32[n_rows, W] -> int64[n_rows]
+    concatenated_ranges(starts, lengths)
+                                        arange(start, start + length) of each pair, concatenated
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["sparse_limit", "split_rows", "packed_rows", "PackedRowCache", "popcount_rows"]
+__all__ = ["sparse_limit", "split_rows", "packed_rows", "PackedRowCache", "popcount_rows", "concatenated_ranges"]
 
 
 def sparse_limit(n_words: int) -> int:
@@ -133,7 +135,7 @@ class PackedRowCache:
         if not len(long_lists):
             return
         lengths = offsets[long_lists + 1] - offsets[long_lists]
-        at = _ranges(offsets[long_lists], lengths)
+        at = concatenated_ranges(offsets[long_lists], lengths)
         ids = np.asarray(self._tokens, dtype=np.int64)[at]
         np.bitwise_or.at(self._pool.view(np.uint32), (np.repeat(long_lists, lengths), ids >> 5), _bits(ids))
         for sparse in long_lists.tolist():
@@ -145,8 +147,10 @@ class PackedRowCache:
         return row
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Concatenated arange(start, start + length) for each pair: int64[sum(lengths)]."""
+    if not len(lengths):
+        return np.zeros(0, dtype=np.int64)
     ends = np.cumsum(lengths)
     return np.arange(ends[-1]) - np.repeat(ends - lengths, lengths) + np.repeat(starts, lengths)
 
