@@ -57,6 +57,8 @@ def refine_blocks(initial_group, sources, run_lo, run_hi, bounds):
 
     n_runs = sources.shape[0]
     entering = np.zeros(n_runs, np.int64)
+    first_group = np.zeros(n_runs, np.int64)  # per entering run: the class groups it covers
+    end_group = np.zeros(n_runs, np.int64)
     cuts = np.zeros(2 * n_runs + 2, np.int64)
     group_start = np.zeros(2 * n_runs + 2, np.int64)
     members = np.zeros(n_runs, np.int32)
@@ -87,9 +89,9 @@ def refine_blocks(initial_group, sources, run_lo, run_hi, bounds):
         group_start[: n_groups + 1] = 0
         for k in range(n_entering):
             run = entering[k]
-            lo = np.searchsorted(cut_values, run_lo[run])
-            hi = np.searchsorted(cut_values, run_hi[run] + 1)
-            for group in range(lo, hi):
+            first_group[k] = np.searchsorted(cut_values, run_lo[run])
+            end_group[k] = np.searchsorted(cut_values, run_hi[run] + 1)
+            for group in range(first_group[k], end_group[k]):
                 group_start[group + 1] += 1
         for group in range(n_groups):
             group_start[group + 1] += group_start[group]
@@ -98,11 +100,9 @@ def refine_blocks(initial_group, sources, run_lo, run_hi, bounds):
             members = np.zeros(2 * total, np.int32)
         fill = group_start[:n_groups].copy()
         for k in range(n_entering):
-            run = entering[k]
-            lo = np.searchsorted(cut_values, run_lo[run])
-            hi = np.searchsorted(cut_values, run_hi[run] + 1)
-            for group in range(lo, hi):
-                members[fill[group]] = sources[run]
+            source = sources[entering[k]]
+            for group in range(first_group[k], end_group[k]):
+                members[fill[group]] = source
                 fill[group] += 1
 
         for group in range(n_groups):
