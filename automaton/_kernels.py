@@ -153,6 +153,12 @@ def quotient_trie(node_byte, node_depth, node_end, node_token_offsets, node_toke
     Subtrees entered on a class that is dead in every DFA state (`dead_class`) are dropped:
     no state can allow their tokens.
 
+    A class node's children are kept as a linked list (`first_child`, `next_sibling`). Most
+    lookups never walk it: in depth-first order the byte siblings of one node are met one
+    after another, so the child last found at each depth for each class (`recent_*`, a small
+    table that stays in cache) answers them; the list is walked only when a class node is
+    reached again through another byte path.
+
     Args:
         node_*: the vocabulary's byte trie in depth-first layout (`layout_trie`).
         n_tokens: number of token ids; class_of: uint8[256] byte -> class;
@@ -162,16 +168,19 @@ def quotient_trie(node_byte, node_depth, node_end, node_token_offsets, node_toke
         (parent, symbol, token_node) of the class trie in creation order, for `layout_trie`.
     """
     n_old = node_byte.shape[0]
-    keys = np.full(_hash_capacity(n_old), -1, np.int64)
-    values = np.zeros(keys.shape[0], np.int32)
+    n_classes = dead_class.shape[0]
     parent = np.full(n_old, -1, np.int32)
     symbol = np.zeros(n_old, np.uint8)
+    first_child = np.full(n_old, -1, np.int32)
+    next_sibling = np.full(n_old, -1, np.int32)
     token_node = np.zeros(n_tokens, np.int32)
     max_depth = 0
     for node in range(n_old):
         if node_depth[node] > max_depth:
             max_depth = node_depth[node]
     path = np.zeros(max_depth + 1, np.int32)  # class node at each depth of the current branch
+    recent_parent = np.full((max_depth + 1, n_classes), -1, np.int32)
+    recent_child = np.zeros((max_depth + 1, n_classes), np.int32)
     n_new = 1
     node = 1
     while node < n_old:
@@ -181,11 +190,21 @@ def quotient_trie(node_byte, node_depth, node_end, node_token_offsets, node_toke
             continue
         depth = node_depth[node]
         up = path[depth - 1]
-        child, added = _find_or_add_child(keys, values, up, cls, 256, n_new)
-        if added:
-            parent[child] = up
-            symbol[child] = cls
-            n_new += 1
+        if recent_parent[depth, cls] == up:
+            child = recent_child[depth, cls]
+        else:
+            child = first_child[up]
+            while child >= 0 and symbol[child] != cls:
+                child = next_sibling[child]
+            if child < 0:
+                child = n_new
+                n_new += 1
+                parent[child] = up
+                symbol[child] = cls
+                next_sibling[child] = first_child[up]
+                first_child[up] = child
+            recent_parent[depth, cls] = up
+            recent_child[depth, cls] = child
         path[depth] = child
         for k in range(node_token_offsets[node], node_token_offsets[node + 1]):
             token_node[node_tokens[k]] = child

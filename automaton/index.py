@@ -490,16 +490,23 @@ def _sparse_row_problems(index: TokenIndex) -> list[str]:
 
 
 def build_index(
-    dfa: ByteDFA, vocabulary, *, max_states: int, pattern: str | None = None, max_sparse_ids: int | None = None
+    dfa: ByteDFA,
+    vocabulary,
+    *,
+    max_states: int,
+    pattern: str | None = None,
+    max_sparse_ids: int | None = None,
+    merge_classes: bool | None = None,
 ) -> TokenIndex:
     """Walk `vocabulary` against `dfa` into a `TokenIndex` (no cache, no files).
 
     max_sparse_ids: rows allowing at most this many ids are stored as id lists; None for the
         rule of `automaton.mask_rows.sparse_limit` (W // 8), 0 to store every row packed.
+    merge_classes: how the token trie is walked (`class_trie`'s `merge`); None chooses.
     """
     from automaton import _kernels
 
-    trie = class_trie(vocabulary, dfa)
+    trie = class_trie(vocabulary, dfa, merge=merge_classes)
     eos = np.array(sorted(vocabulary.eos_token_ids), dtype=np.int32)
     n_words = (vocabulary.logits_width + 31) // 32
     accepting = np.ascontiguousarray(dfa.accepting)
@@ -628,10 +635,39 @@ def _shortest_match(dfa: ByteDFA) -> bytes | None:
     return None
 
 
-_BYTE_TRIES: dict[str, tuple] = {}
+@dataclass(frozen=True)
+class _ByteTrie:
+    """A vocabulary's byte trie in depth-first layout (`_kernels.layout_trie`), with the byte
+    statistics `class_trie` uses to choose between merging it by classes and walking it as is.
+
+    byte_nodes: float64[256] nodes entered on each byte (root excluded).
+    first_byte_nodes: float64[256] nodes in the subtree under each first byte (its root child).
+    """
+
+    arrays: tuple
+    byte_nodes: np.ndarray
+    first_byte_nodes: np.ndarray
+
+    @property
+    def num_nodes(self) -> int:
+        return int(self.arrays[0].shape[0])
 
 
-def byte_trie(vocabulary) -> tuple:
+_BYTE_TRIES: dict[str, _ByteTrie] = {}
+
+# `class_trie` walks the byte trie as is, without merging it by classes, when fewer than this
+# share of its nodes are entered on a byte whose class holds other bytes (so merging can
+# shrink it by about that share at most) ...
+_MERGE_SHARE_BELOW = 0.5
+# ... and the walk from the index's states is expected to visit fewer than this many trie
+# sizes of mergeable nodes (what merging would save), and ...
+_MERGEABLE_VISITS_BELOW = 10.0
+# ... at least this share of the trie's nodes lie on live bytes (merging also drops the dead
+# subtrees once, which is cheap when few nodes are live).
+_LIVE_SHARE_ABOVE = 0.5
+
+
+def byte_trie(vocabulary) -> _ByteTrie:
     """The byte trie of a vocabulary's tokens in depth-first layout, built once per fingerprint."""
     from automaton import _kernels
 
@@ -641,23 +677,63 @@ def byte_trie(vocabulary) -> tuple:
             np.ascontiguousarray(vocabulary.token_data, dtype=np.uint8),
             np.ascontiguousarray(vocabulary.token_offsets, dtype=np.int64),
         )
-        trie = _kernels.layout_trie(parent, symbol, token_node)
+        arrays = _kernels.layout_trie(parent, symbol, token_node)
+        node_byte, node_depth, node_end = arrays[:3]
+        first = np.flatnonzero(node_depth == 1)
+        first_byte_nodes = np.zeros(256)
+        first_byte_nodes[node_byte[first]] = node_end[first] - first
+        trie = _ByteTrie(arrays, np.bincount(node_byte[1:], minlength=256).astype(np.float64), first_byte_nodes)
         if len(_BYTE_TRIES) >= 4:
             _BYTE_TRIES.pop(next(iter(_BYTE_TRIES)))
         _BYTE_TRIES[vocabulary.fingerprint] = trie
     return trie
 
 
-def class_trie(vocabulary, dfa: ByteDFA) -> tuple:
+def should_merge_classes(trie: _ByteTrie, dfa: ByteDFA) -> bool:
+    """Whether merging `trie` by `dfa`'s byte classes is expected to pay for itself.
+
+    Merging costs a pass over the trie's live nodes and a new layout; it saves, in every walk
+    from an index state, the nodes it merges. When few bytes share a class (patterns made of
+    literal text) the merged trie is nearly as big as the byte trie, and the saving only
+    outweighs the cost when many states walk most of the trie.
+    """
+    classes = np.asarray(dfa.byte_classes)
+    n_classes = dfa.table.shape[1]
+    goes_somewhere = dfa.table != DEAD_STATE  # bool[n_dfa, n_classes]
+    live_class = goes_somewhere.any(axis=0)
+    class_size = np.bincount(classes, minlength=n_classes)
+    live_byte = live_class[classes]
+    total = trie.byte_nodes.sum()
+    live_nodes = trie.byte_nodes[live_byte].sum()
+    if total == 0 or live_nodes < _LIVE_SHARE_ABOVE * total:
+        return True
+    mergeable = trie.byte_nodes[live_byte & (class_size[classes] >= 2)].sum() / live_nodes
+    if mergeable >= _MERGE_SHARE_BELOW:
+        return True
+    # Trie sizes the walks visit, from the nodes under each first byte a state lets through.
+    first_nodes_of_class = np.bincount(classes, weights=trie.first_byte_nodes, minlength=n_classes)
+    visits = (goes_somewhere @ first_nodes_of_class).sum() / total
+    return visits * mergeable >= _MERGEABLE_VISITS_BELOW
+
+
+def class_trie(vocabulary, dfa: ByteDFA, *, merge: bool | None = None) -> tuple:
     """The vocabulary's token trie over the DFA's byte classes, depth-first (see `_kernels`).
 
-    Classes that are dead in every state prune their whole subtrees.
+    merge: True to merge byte-trie nodes whose paths spell the same classes (classes dead in
+        every state prune their whole subtrees); False to keep the byte trie's nodes, each
+        labelled with its byte's class; None to choose by `should_merge_classes`.
+    Both give the same index.
     """
     from automaton import _kernels
 
+    trie = byte_trie(vocabulary)
+    classes = np.ascontiguousarray(dfa.byte_classes, dtype=np.uint8)
+    if merge is None:
+        merge = should_merge_classes(trie, dfa)
+    if not merge:
+        return (classes[trie.arrays[0]], *trie.arrays[1:])
     dead_class = ~(dfa.table != DEAD_STATE).any(axis=0)
     parent, symbol, token_node = _kernels.quotient_trie(
-        *byte_trie(vocabulary), vocabulary.num_tokens,
-        np.ascontiguousarray(dfa.byte_classes, dtype=np.uint8), dead_class,
+        *trie.arrays, vocabulary.num_tokens, classes, dead_class,
     )
     return _kernels.layout_trie(parent, symbol, token_node)

@@ -70,10 +70,10 @@ def one_at_a_time(dfa, trie, eos_ids, n_words, allowed_end):
     return len(queue), queue, rows, mask_of, succ_offsets, succ
 
 
-def assert_same_exploration(pattern, token_bytes, eos):
+def assert_same_exploration(pattern, token_bytes, eos, merge=True):
     vocab = automaton.Vocabulary.from_token_bytes(token_bytes, eos_token_ids=[eos])
     dfa = automaton.compile_dfa(pattern)
-    trie = class_trie(vocab, dfa)
+    trie = class_trie(vocab, dfa, merge=merge)
     n_words = (vocab.logits_width + 31) // 32
     allowed_end = np.ones(dfa.num_states, dtype=np.bool_)
     allowed_end[DEAD_STATE] = False
@@ -92,11 +92,12 @@ def assert_same_exploration(pattern, token_bytes, eos):
     return n_states
 
 
+@pytest.mark.parametrize("merge", [True, False], ids=["class-trie", "byte-trie"])
 @pytest.mark.parametrize("pattern", PATTERNS)
-def test_batched_walk_equals_one_state_at_a_time(pattern):
+def test_batched_walk_equals_one_state_at_a_time(pattern, merge):
     token_bytes = [bytes([b]) for b in sorted(set(ALPHABET))] + [b"ab", b"abc", b"12", b'": ', b"xyz", b"  "]
     eos = len(token_bytes)
-    n_states = assert_same_exploration(pattern, token_bytes + [None], eos)
+    n_states = assert_same_exploration(pattern, token_bytes + [None], eos, merge)
     assert n_states > 2 * _kernels._LANES  # several full batches were walked
 
 

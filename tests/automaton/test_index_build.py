@@ -56,17 +56,18 @@ token_lists = st.lists(
 )
 
 
+@pytest.mark.parametrize("merge_classes", [True, False], ids=["class-trie", "byte-trie"])
 @pytest.mark.parametrize("pattern", SMALL_PATTERNS)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tokens=token_lists, extra_width=st.integers(0, 40))
-def test_kernels_match_reference(pattern, tokens, extra_width):
+def test_kernels_match_reference(pattern, merge_classes, tokens, extra_width):
     # Single bytes of the alphabet keep most patterns reachable; random pieces add partial UTF-8.
     token_bytes = [bytes([b]) for b in sorted(set(ALPHABET))] + tokens
     eos = len(token_bytes)
     token_bytes.append(None)
     vocab = vocabulary_from(token_bytes, [eos], logits_width=len(token_bytes) + extra_width)
     dfa = automaton.compile_dfa(pattern)
-    index = build_index(dfa, vocab, max_states=10_000)
+    index = build_index(dfa, vocab, max_states=10_000, merge_classes=merge_classes)
     assert_same_as_reference(index, dfa, token_bytes, {eos})
 
 
