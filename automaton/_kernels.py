@@ -1,12 +1,16 @@
 """Numba kernels of the index build: flat NumPy arrays in, flat NumPy arrays out.
 
-No numba typed containers (they cannot be cached to disk and are slow to box). Every kernel
-has a pure-Python twin in `automaton/_reference.py`, and the tests compare them.
+No numba typed containers (they cannot be cached to disk and are slow to box). The tests
+check the kernels against plain-Python statements of what they compute: the whole build
+against `automaton/_reference.py`, the trie walk and the class trie against their definitions.
 
 A vocabulary's byte trie (`insert_tokens`, built once per vocabulary) is quotiented by a
 pattern's byte classes (`quotient_trie`): tokens whose bytes fall in the same classes, position
 by position, behave alike in every state, so they share one path. For `[a-zA-Z ]{10,200}`
-cl100k's 100k tokens collapse to a few hundred nodes. The class trie, in depth-first order:
+cl100k's 100k tokens collapse to a few hundred nodes. When few bytes share a class (literal
+text) merging would shrink the trie little, and the byte trie is walked as is, each node
+labelled with its byte's class (`automaton.index.class_trie` chooses). Either trie, in
+depth-first order:
 
     node_class  uint8[n_nodes]    byte class on the edge into the node (node 0 is the root)
     node_depth  int32[n_nodes]    edges from the root (root 0)

@@ -1,0 +1,108 @@
+"""Warm `compile_index` times of this checkout against another one (an older revision), side by
+side: fresh processes alternate between the two checkouts, so both see the same machine load.
+
+    git worktree add /tmp/before HEAD~1          # the revision to compare with
+    .venv/bin/python bench/compare_builds.py --against /tmp/before
+    .venv/bin/python bench/compare_builds.py --against /tmp/before --vocab cl100k --pattern seed_json --rounds 3
+
+Each child process builds each pattern once untimed, then `--repeats` times timed (median);
+a pair's figure is the smallest median over the rounds, which alternate which checkout
+goes first. Both checkouts use this checkout's
+vocabularies (saved once to .npz) and the shared benchmark patterns. Prints one line per pair:
+before ms, after ms and before / after.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+THIS_FILE = Path(__file__).resolve()
+REPO_ROOT = THIS_FILE.parent.parent
+
+
+def _child(root: str, job_file: str) -> None:
+    """Time the builds of `job_file` with the `automaton` of checkout `root`; JSON to stdout."""
+    sys.path.insert(0, root)
+    import automaton  # from `root`, before anything else imports it
+
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_vocabularies", REPO_ROOT / "bench" / "vocabularies.py")
+    vocabularies = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vocabularies)
+    job = json.loads(Path(job_file).read_text(encoding="utf-8"))
+    result = {}
+    for vocab_name, npz in job["vocabularies"].items():
+        vocabulary = vocabularies.vocabulary_from_arrays(Path(npz))
+        for pattern_name, pattern in job["patterns"].items():
+            automaton.compile_index(pattern, vocabulary, cache=False)
+            times = []
+            for _ in range(job["repeats"]):
+                began = time.perf_counter()
+                automaton.compile_index(pattern, vocabulary, cache=False)
+                times.append(time.perf_counter() - began)
+            result[f"{vocab_name}/{pattern_name}"] = statistics.median(times) * 1e3
+    print(json.dumps(result))
+
+
+def _run_child(root: Path, job_file: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, str(THIS_FILE), "--child", str(root), str(job_file)],
+        capture_output=True, text=True, timeout=1800,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the build in {root} failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--against", type=Path, help="the other checkout (its root folder)")
+    parser.add_argument("--vocab", action="append", help="vocabulary name (repeatable; default all three)")
+    parser.add_argument("--pattern", action="append", help="benchmark pattern name (repeatable; default all)")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--child", nargs=2, metavar=("ROOT", "JOB"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
+    if args.against is None or not (args.against / "automaton" / "__init__.py").is_file():
+        parser.error("--against must name another checkout of this repository")
+
+    sys.path.insert(0, str(REPO_ROOT))
+    from bench import vocabularies
+
+    patterns = vocabularies.benchmark_patterns()
+    chosen = {name: patterns[name] for name in (args.pattern or patterns)}
+    with tempfile.TemporaryDirectory() as folder:
+        npz = {}
+        for name in args.vocab or vocabularies.VOCABULARY_NAMES:
+            path = Path(folder) / f"{name.replace(' ', '_')}.npz"
+            vocabularies.save_arrays(vocabularies.load_vocabulary(name)[1], path)
+            npz[name] = str(path)
+        job_file = Path(folder) / "job.json"
+        job_file.write_text(json.dumps({"vocabularies": npz, "patterns": chosen, "repeats": args.repeats}))
+        before, after = [], []
+        for round_number in range(args.rounds):
+            # Alternate which checkout goes first, so that neither always starts on an idle machine.
+            if round_number % 2:
+                after.append(_run_child(REPO_ROOT, job_file))
+                before.append(_run_child(args.against.resolve(), job_file))
+            else:
+                before.append(_run_child(args.against.resolve(), job_file))
+                after.append(_run_child(REPO_ROOT, job_file))
+    print(f"{'pair':30s} {'before ms':>10s} {'after ms':>10s} {'before/after':>13s}")
+    for key in before[0]:
+        old, new = min(run[key] for run in before), min(run[key] for run in after)
+        print(f"{key:30s} {old:10.2f} {new:10.2f} {old / new:12.2f}x")
+
+
+if __name__ == "__main__":
+    main()
