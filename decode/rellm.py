@@ -8,14 +8,15 @@ one may match), a tokenizer and a model; gives the generated completion text (th
 included). As in RELLM 0.0.5, every generated token keeps the text a prefix of some match, and
 with `stop_after_match=True` generation stops as soon as the text fully matches a pattern;
 otherwise it runs to `max_new_tokens` or to an EOS, which is allowed only once the text fully
-matches. `model_kwargs` go to `model.generate` (RELLM passes them the same way).
+matches. `model_kwargs` configure the sampling, or go to `model.generate` (RELLM passes them
+there) when the path below that uses it is taken.
 
 Where RELLM re-encodes the prompt and tests every token against a partial regex at each step,
 this runs decode's KV-cached loop with jump-forward (forced text is fed without sampling, see
 `decode.loop`): a step costs one mask-row gather and one masked fill. With `debug=True`, or
 model keywords that loop does not take (anything but do_sample, temperature, top_k, top_p),
-it runs one `model.generate` with a `RegexLogitsProcessor` instead. Matching is over the tokens' exact bytes, so a token is
-allowed exactly when its bytes can continue into a match. Patterns use the syntax of
+it runs one `model.generate` with a `RegexLogitsProcessor` instead. Matching is over the
+tokens' exact bytes, so a token is allowed exactly when its bytes can continue into a match. Patterns use the syntax of
 `automaton` (Python `re` syntax as far as interegular parses it); pattern flags other than
 ASCII/UNICODE are refused.
 """
