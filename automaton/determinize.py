@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from automaton import _subsets
+from automaton import kernels
 from automaton.budget import Deadline
 from automaton.errors import TooManyStatesError
 from automaton.nfa import ByteNFA
@@ -54,7 +54,7 @@ def nfa_byte_classes(nfa: ByteNFA) -> list[int]:
 def determinize(nfa: ByteNFA, max_states: int, deadline: Deadline) -> DenseDFA:
     byte_class = nfa_byte_classes(nfa)
     n_classes = byte_class[255] + 1
-    clo_offsets, clo_states = _subsets.epsilon_closures(*_epsilon_csr(nfa))
+    clo_offsets, clo_states = kernels.epsilon_closures(*_epsilon_csr(nfa))
     edge_offsets, edge_lo, edge_hi, edge_target = _edge_csr(nfa, byte_class)
 
     pool = np.zeros(1024, np.int32)
@@ -65,12 +65,12 @@ def determinize(nfa: ByteNFA, max_states: int, deadline: Deadline) -> DenseDFA:
     n_sets = 1  # set 0 is the empty set: the dead state
     start = np.ascontiguousarray(clo_states[clo_offsets[nfa.start] : clo_offsets[nfa.start + 1]])
     if len(start):
-        _, pool, set_offsets, n_sets, hash_slots, _ = _subsets.find_or_add_set(start, pool, set_offsets, n_sets, hash_slots)
+        _, pool, set_offsets, n_sets, hash_slots, _ = kernels.find_or_add_set(start, pool, set_offsets, n_sets, hash_slots)
         accepting[1] = nfa.final in start.tolist()
 
     head = 1
     while head < n_sets:  # in slices, so that the deadline is checked while it runs
-        status, pool, set_offsets, n_sets, hash_slots, table, accepting, head = _subsets.subset_steps(
+        status, pool, set_offsets, n_sets, hash_slots, table, accepting, head = kernels.subset_steps(
             clo_offsets, clo_states, edge_offsets, edge_lo, edge_hi, edge_target, nfa.final, n_classes,
             pool, set_offsets, n_sets, hash_slots, table, accepting, head, head + _STATES_PER_SLICE, max_states,
         )

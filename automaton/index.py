@@ -504,7 +504,7 @@ def build_index(
         rule of `automaton.mask_rows.sparse_limit` (W // 8), 0 to store every row packed.
     merge_classes: how the token trie is walked (`class_trie`'s `merge`); None chooses.
     """
-    from automaton import _kernels
+    from automaton import kernels
 
     trie = class_trie(vocabulary, dfa, merge=merge_classes)
     eos = np.array(sorted(vocabulary.eos_token_ids), dtype=np.int32)
@@ -514,7 +514,7 @@ def build_index(
     allowed_end[DEAD_STATE] = False
 
     def explore(allowed_end):
-        result = _kernels.explore_states(
+        result = kernels.explore_states(
             dfa.table, dfa.initial_state, allowed_end, accepting, *trie,
             eos, n_words, max_states,
         )
@@ -592,9 +592,9 @@ def _allowed_token_bytes(vocabulary, masks: np.ndarray) -> tuple[np.ndarray, np.
     n_tokens = vocabulary.num_tokens
     union = np.bitwise_or.reduce(masks, axis=0) if masks.shape[0] else np.zeros(masks.shape[1], np.int32)
     bits = np.unpackbits(union.astype("<i4").view(np.uint8), bitorder="little")[:n_tokens].astype(bool)
-    from automaton import _kernels
+    from automaton import kernels
 
-    return _kernels.gather_tokens(
+    return kernels.gather_tokens(
         np.ascontiguousarray(vocabulary.token_data, dtype=np.uint8),
         np.ascontiguousarray(vocabulary.token_offsets, dtype=np.int64),
         bits,
@@ -669,15 +669,15 @@ _LIVE_SHARE_ABOVE = 0.5
 
 def byte_trie(vocabulary) -> _ByteTrie:
     """The byte trie of a vocabulary's tokens in depth-first layout, built once per fingerprint."""
-    from automaton import _kernels
+    from automaton import kernels
 
     trie = _BYTE_TRIES.get(vocabulary.fingerprint)
     if trie is None:
-        parent, symbol, token_node = _kernels.insert_tokens(
+        parent, symbol, token_node = kernels.insert_tokens(
             np.ascontiguousarray(vocabulary.token_data, dtype=np.uint8),
             np.ascontiguousarray(vocabulary.token_offsets, dtype=np.int64),
         )
-        arrays = _kernels.layout_trie(parent, symbol, token_node)
+        arrays = kernels.layout_trie(parent, symbol, token_node)
         node_byte, node_depth, node_end = arrays[:3]
         first = np.flatnonzero(node_depth == 1)
         first_byte_nodes = np.zeros(256)
@@ -724,7 +724,7 @@ def class_trie(vocabulary, dfa: ByteDFA, *, merge: bool | None = None) -> tuple:
         labelled with its byte's class; None to choose by `should_merge_classes`.
     Both give the same index.
     """
-    from automaton import _kernels
+    from automaton import kernels
 
     trie = byte_trie(vocabulary)
     classes = np.ascontiguousarray(dfa.byte_classes, dtype=np.uint8)
@@ -733,7 +733,7 @@ def class_trie(vocabulary, dfa: ByteDFA, *, merge: bool | None = None) -> tuple:
     if not merge:
         return (classes[trie.arrays[0]], *trie.arrays[1:])
     dead_class = ~(dfa.table != DEAD_STATE).any(axis=0)
-    parent, symbol, token_node = _kernels.quotient_trie(
+    parent, symbol, token_node = kernels.quotient_trie(
         *trie.arrays, vocabulary.num_tokens, classes, dead_class,
     )
-    return _kernels.layout_trie(parent, symbol, token_node)
+    return kernels.layout_trie(parent, symbol, token_node)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from automaton import _hopcroft
+from automaton import kernels
 from automaton.budget import Deadline
 from automaton.determinize import DenseDFA
 
@@ -32,7 +32,7 @@ def minimize(dfa: DenseDFA, deadline: Deadline) -> DenseDFA:
     representative = np.empty(n_blocks, dtype=np.int64)
     representative[block_of[::-1]] = np.arange(len(block_of) - 1, -1, -1)  # first state of each block
     quotient = block_of[dfa.table[representative]]
-    order = _hopcroft.breadth_first_order(quotient, dead_block, initial_block)
+    order = kernels.breadth_first_order(quotient, dead_block, initial_block)
 
     renumber = np.empty(n_blocks, dtype=np.int32)
     renumber[order] = np.arange(len(order), dtype=np.int32)
@@ -75,10 +75,10 @@ def equivalence_blocks(table: np.ndarray, accepting: np.ndarray, deadline: Deadl
     alike, so each such group of classes is used once.
     """
     sources, run_lo, run_hi, bounds = _runs_by_target(table)
-    live = _hopcroft.live_states(np.ascontiguousarray(accepting, dtype=np.bool_), sources, bounds)
+    live = kernels.live_states(np.ascontiguousarray(accepting, dtype=np.bool_), sources, bounds)
     group = np.where(live, np.where(accepting, 2, 1), 0).astype(np.int32)
     deadline.check("minimizing")
-    block_of = _hopcroft.refine_blocks(group, sources, run_lo, run_hi, bounds)
+    block_of = kernels.refine_blocks(group, sources, run_lo, run_hi, bounds)
     deadline.check("minimizing")
     return block_of
 

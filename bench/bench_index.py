@@ -8,8 +8,10 @@ index, side by side with outlines-core, xgrammar and llguidance, on the shared p
 
 What is measured (medians over repeats; timings on a shared machine are noisy, ratios less so):
 
-- compile: ours cold = the first `compile_index(..., cache=False)` in a fresh process (numba's
-  on-disk cache warm, the vocabulary already built); ours warm = later builds in this process;
+- compile: ours cold = the first `compile_index(..., cache=False)` in a fresh process (the
+  vocabulary already built), once with the ahead-of-time kernels (`python -m automaton
+  build-kernels`; numba is not imported) and once with the numba JIT kernels
+  (AUTOMATON_KERNELS=jit, numba's on-disk cache warm); ours warm = later builds in this process;
   outlines-core `Index(...)` (in a forked child, killed past --outlines-timeout);
   xgrammar `GrammarCompiler.compile_regex` (its cache off); llguidance `LLMatcher(...)` (lazy).
 - per step (batch 1): advance one token + get the next mask, along random walks through the
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -36,6 +39,7 @@ if __package__ in (None, ""):
 
 import numpy as np
 
+from automaton.kernels import KERNELS_ENV
 from bench import vocabularies
 from bench.peers import PEERS, Ours
 from bench.timing import ChildFailed, PeakMemory, TimedOut, percentiles_us, repeat_timed, run_forked
@@ -110,14 +114,15 @@ def _measure_file(index, path: Path, settings: dict) -> dict:
     return record
 
 
-def cold_compile(vocabulary_file: Path, pattern: str) -> dict:
-    """Run `--cold-child` in a fresh interpreter; its JSON result (or an error)."""
+def cold_compile(vocabulary_file: Path, pattern: str, kernels: str) -> dict:
+    """Run `--cold-child` in a fresh interpreter with `kernels` ("native" or "jit", see
+    `automaton.kernels`); its JSON result (or an error)."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as handle:
         handle.write(pattern)
     try:
         done = subprocess.run(
             [sys.executable, str(Path(__file__).resolve()), "--cold-child", str(vocabulary_file), handle.name],
-            capture_output=True, text=True, timeout=600,
+            capture_output=True, text=True, timeout=600, env={**os.environ, KERNELS_ENV: kernels},
         )
     finally:
         Path(handle.name).unlink(missing_ok=True)
@@ -131,6 +136,7 @@ def _cold_child(vocabulary_file: str, pattern_file: str) -> None:
     vocabulary = vocabularies.vocabulary_from_arrays(Path(vocabulary_file))
     pattern = Path(pattern_file).read_text(encoding="utf-8")
     import automaton
+    from automaton.kernels import native_module
 
     with PeakMemory() as peak:
         began = time.perf_counter()
@@ -142,6 +148,8 @@ def _cold_child(vocabulary_file: str, pattern_file: str) -> None:
         "peak_bytes": peak.peak_bytes,
         "peak_exact": peak.exact,
         "states": index.num_states,
+        "kernels": "ahead-of-time" if native_module() is not None else "JIT",
+        "numba_imported": "numba" in sys.modules,
     }))
 
 
@@ -294,8 +302,9 @@ def main(argv=None) -> int:
         if not args.no_cold:
             for row in results["rows"]:
                 print(f"[cold] {row['vocab']} {row['pattern']}", flush=True)
-                cold = cold_compile(folder / f"{row['vocab']}.npz", patterns[row["pattern"]])
-                row["ours"]["cold"] = cold
+                vocabulary_file = folder / f"{row['vocab']}.npz"
+                row["ours"]["cold"] = cold_compile(vocabulary_file, patterns[row["pattern"]], "native")
+                row["ours"]["cold_jit"] = cold_compile(vocabulary_file, patterns[row["pattern"]], "jit")
         if not args.no_large:
             results["large"] = measure_large(folder, settings)
     results["wall_s"] = time.perf_counter() - began

@@ -1,0 +1,162 @@
+"""The compile path's numba kernels, ahead-of-time compiled when that module is built.
+
+    from automaton import kernels
+    kernels.explore_states(...)      # same arguments and results as automaton._kernels.explore_states
+
+A numba JIT kernel costs about half a second in each new process before its first result, even
+with numba's on-disk cache warm: importing numba, setting up its typing and lowering
+registries, and loading each cached kernel. `python -m automaton build-kernels` compiles the
+kernels below once, ahead of time (numba's `pycc`), into an extension module in this package;
+a process that finds it up to date never imports numba on the compile path.
+
+Each name resolves on first use to the ahead-of-time function when the extension is there and
+was built from the kernel sources as they are now (its module name carries a digest of them),
+otherwise to the numba JIT kernel (`cache=True`). The compiled functions trust their argument
+types completely, so every call is checked against the exported signature first; arguments of
+any other type, layout or count go to the JIT kernel instead.
+
+    KERNEL_SIGNATURES   name -> (defining module, argument types, result type), in numba's
+                        signature syntax: "i4[::1]" is a C-contiguous int32 vector, "i8" an int
+    native_module_name() -> "_native_<digest>", the extension that matches the sources
+    native_module()      -> the loaded extension, or None when it is missing or stale
+    native_kernel(name), jit_kernel(name) -> one kernel from either (the tests compare them)
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["KERNEL_SIGNATURES", "SOURCE_MODULES", "native_module_name", "native_module", "native_kernel", "jit_kernel"]
+
+# Set to "jit" to ignore the ahead-of-time module (the tests compare the two).
+KERNELS_ENV = "AUTOMATON_KERNELS"
+
+SOURCE_MODULES = ("_kernels", "_hopcroft", "_subsets")
+
+_TRIE = ("u1[::1]", "i4[::1]", "i4[::1]", "i4[::1]", "i4[::1]")  # node_class .. node_tokens
+
+KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "insert_tokens": ("_kernels", ("u1[::1]", "i8[::1]"), "Tuple((i4[::1], u1[::1], i4[::1]))"),
+    "layout_trie": ("_kernels", ("i4[::1]", "u1[::1]", "i4[::1]"), f"Tuple(({', '.join(_TRIE)}))"),
+    "quotient_trie": (
+        "_kernels",
+        (*_TRIE, "i8", "u1[::1]", "b1[::1]"),
+        "Tuple((i4[::1], u1[::1], i4[::1]))",
+    ),
+    "explore_states": (
+        "_kernels",
+        ("i4[:, ::1]", "i8", "b1[::1]", "b1[::1]", *_TRIE, "i4[::1]", "i8", "i8"),
+        "Tuple((i8, i4[::1], i4[:, ::1], i4[::1], i8[::1], i4[::1]))",
+    ),
+    "gather_tokens": ("_kernels", ("u1[::1]", "i8[::1]", "b1[::1]"), "Tuple((u1[::1], i4[::1]))"),
+    "refine_blocks": ("_hopcroft", ("i4[::1]",) * 5, "i4[::1]"),
+    "live_states": ("_hopcroft", ("b1[::1]", "i4[::1]", "i4[::1]"), "b1[::1]"),
+    "breadth_first_order": ("_hopcroft", ("i8[:, ::1]", "i8", "i8"), "i8[::1]"),
+    "epsilon_closures": ("_subsets", ("i8[::1]", "i4[::1]", "b1[::1]"), "Tuple((i8[::1], i4[::1]))"),
+    "find_or_add_set": (
+        "_subsets",
+        ("i4[::1]", "i4[::1]", "i8[::1]", "i8", "i8[::1]"),
+        "Tuple((i8, i4[::1], i8[::1], i8, i8[::1], b1))",
+    ),
+    "subset_steps": (
+        "_subsets",
+        (
+            "i8[::1]", "i4[::1]", "i8[::1]", "i4[::1]", "i4[::1]", "i4[::1]", "i8", "i8",
+            "i4[::1]", "i8[::1]", "i8", "i8[::1]", "i4[:, ::1]", "b1[::1]", "i8", "i8", "i8",
+        ),
+        "Tuple((i8, i4[::1], i8[::1], i8, i8[::1], i4[:, ::1], b1[::1], i8))",
+    ),
+}
+
+_DTYPES = {"u1": np.dtype(np.uint8), "i4": np.dtype(np.int32), "i8": np.dtype(np.int64), "b1": np.dtype(np.bool_)}
+
+
+@lru_cache(maxsize=None)
+def native_module_name() -> str:
+    """Name of the extension built from the kernel sources and signatures as they are now."""
+    digest = hashlib.sha256(repr(sorted(KERNEL_SIGNATURES.items())).encode())
+    folder = Path(__file__).parent
+    for name in SOURCE_MODULES:
+        digest.update((folder / f"{name}.py").read_bytes())
+    return "_native_" + digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=None)
+def native_module():
+    """The ahead-of-time extension, or None (not built, built from other sources, turned off,
+    or not loadable here)."""
+    if os.environ.get(KERNELS_ENV, "").lower() == "jit":
+        return None
+    try:
+        return importlib.import_module(f"automaton.{native_module_name()}")
+    except ImportError:
+        return None
+
+
+def jit_kernel(name: str):
+    """The numba JIT kernel `name` (importing numba)."""
+    module = importlib.import_module(f"automaton.{KERNEL_SIGNATURES[name][0]}")
+    return getattr(module, name)
+
+
+def _argument_check(argument_types: tuple[str, ...]):
+    """A function telling whether a call's arguments have exactly these types."""
+    specs = []
+    for text in argument_types:
+        if "[" in text:
+            base, dims = text.split("[", 1)
+            specs.append((_DTYPES[base], dims.count(",") + 1))
+        else:
+            specs.append(None)
+    count = len(specs)
+
+    def matches(args) -> bool:
+        if len(args) != count:
+            return False
+        for value, spec in zip(args, specs):
+            if spec is None:
+                if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
+                    return False
+            elif not (
+                type(value) is np.ndarray
+                and value.dtype == spec[0]
+                and value.ndim == spec[1]
+                and value.flags.c_contiguous
+                and value.flags.aligned
+            ):
+                return False
+        return True
+
+    return matches
+
+
+def native_kernel(name: str):
+    """The ahead-of-time kernel `name`, each call's arguments checked against its signature
+    (others go to the JIT kernel); None when the extension is not loaded."""
+    native = native_module()
+    if native is None:
+        return None
+    compiled = getattr(native, name)
+    matches = _argument_check(KERNEL_SIGNATURES[name][1])
+
+    def kernel(*args):
+        if matches(args):
+            return compiled(*args)
+        return jit_kernel(name)(*args)
+
+    kernel.__name__ = kernel.__qualname__ = name
+    kernel.__doc__ = f"`automaton.{KERNEL_SIGNATURES[name][0]}.{name}`, ahead-of-time compiled."
+    return kernel
+
+
+def __getattr__(name: str):
+    if name not in KERNEL_SIGNATURES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    kernel = native_kernel(name) or jit_kernel(name)
+    globals()[name] = kernel  # later lookups skip this function
+    return kernel

@@ -1,0 +1,162 @@
+"""The ahead-of-time kernels (`automaton.kernels`, built by `python -m automaton build-kernels`
+in the set-up) against the numba JIT kernels they are compiled from: the same DFAs and indexes,
+array for array, and a safe fallback for arguments of other types."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import automaton
+import automaton.index as index_module
+from automaton import kernels
+from automaton.dfa_builder import compile_dfa
+from automaton.index import build_index
+from tests.cases import BENCH_PATTERNS
+
+BUILD_HINT = "run `.venv/bin/python -m automaton build-kernels` (the set-up does)"
+
+
+@pytest.fixture(scope="module")
+def native():
+    module = kernels.native_module()
+    assert module is not None, f"no up-to-date kernel extension {kernels.native_module_name()}: {BUILD_HINT}"
+    return module
+
+
+def use_kernels(monkeypatch, which: str) -> None:
+    """Route every `automaton.kernels` call to the ahead-of-time or the JIT kernels, with an
+    empty byte-trie cache so that the vocabulary's trie is built by them too."""
+    for name in kernels.KERNEL_SIGNATURES:
+        kernel = kernels.native_kernel(name) if which == "native" else kernels.jit_kernel(name)
+        monkeypatch.setattr(kernels, name, kernel)
+    monkeypatch.setattr(index_module, "_BYTE_TRIES", {})
+
+
+def build_both(monkeypatch, build):
+    results = {}
+    for which in ("native", "jit"):
+        with monkeypatch.context() as patch:
+            use_kernels(patch, which)
+            results[which] = build()
+    return results["native"], results["jit"]
+
+
+def assert_same_arrays(native_arrays: dict, jit_arrays: dict) -> None:
+    assert native_arrays.keys() == jit_arrays.keys()
+    for name, array in native_arrays.items():
+        assert array.dtype == jit_arrays[name].dtype, name
+        np.testing.assert_array_equal(array, jit_arrays[name], err_msg=name)
+
+
+def test_extension_is_current_and_used(native):
+    assert native.__name__ == f"automaton.{kernels.native_module_name()}"
+    for name in kernels.KERNEL_SIGNATURES:
+        assert getattr(kernels, name).__module__ == "automaton.kernels", name
+
+
+def test_compile_path_does_not_import_numba(native):
+    script = (
+        "import sys, automaton\n"
+        "v = automaton.Vocabulary.from_token_bytes([b'a', b'b', b'ab', None], eos_token_ids=[3])\n"
+        "index = automaton.compile_index(r'(ab)+a?', v, cache=False)\n"
+        "assert index.allowed_token_ids(index.initial_state).tolist() == [0, 2]\n"
+        "print('numba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("name", sorted(BENCH_PATTERNS))
+def test_same_dfa(native, monkeypatch, name):
+    pattern = BENCH_PATTERNS[name]
+    ahead, jit = build_both(monkeypatch, lambda: compile_dfa(pattern))
+    assert ahead.initial_state == jit.initial_state
+    assert_same_arrays(
+        {"table": ahead.table, "accepting": ahead.accepting, "classes": ahead.byte_classes},
+        {"table": jit.table, "accepting": jit.accepting, "classes": jit.byte_classes},
+    )
+
+
+@pytest.mark.parametrize("merge", [True, False], ids=["class-trie", "byte-trie"])
+@pytest.mark.parametrize("name", ["seed_json", "email", "bounded_200", "person_schema"])
+def test_same_index(native, monkeypatch, smollm2_vocabulary, name, merge):
+    dfa = compile_dfa(BENCH_PATTERNS[name])
+    ahead, jit = build_both(
+        monkeypatch, lambda: build_index(dfa, smollm2_vocabulary, max_states=100_000, merge_classes=merge)
+    )
+    assert_same_arrays(ahead.arrays(), jit.arrays())
+
+
+def test_same_errors(native, monkeypatch, smollm2_vocabulary):
+    only_a = automaton.Vocabulary.from_token_bytes([b"a", None], eos_token_ids=[1])
+    cases = [
+        ("(a|b){3}" * 40, smollm2_vocabulary, automaton.TooManyStatesError),  # in determinization
+        ("ab", only_a, automaton.IncompatibleVocabularyError),  # no live path in the walk
+    ]
+    for pattern, vocabulary, error in cases:
+        messages = []
+        for which in ("native", "jit"):
+            with monkeypatch.context() as patch:
+                use_kernels(patch, which)
+                with pytest.raises(error) as raised:
+                    automaton.compile_index(pattern, vocabulary, cache=False, max_states=50)
+                messages.append(str(raised.value))
+        assert messages[0] == messages[1]
+
+
+def test_other_argument_types_go_to_the_jit_kernel(native):
+    # The compiled function would read an int64 array as int32 (or crash); the check reroutes it.
+    accepting = np.array([False, False, True])
+    sources32 = np.array([1], dtype=np.int32)  # one edge run: state 1 -> state 2
+    bounds32 = np.array([0, 0, 0, 1], dtype=np.int32)
+    expected = kernels.jit_kernel("live_states")(accepting, sources32, bounds32)
+    live_states = kernels.native_kernel("live_states")
+    assert live_states(accepting, sources32, bounds32).tolist() == expected.tolist() == [False, True, True]
+    for args in [
+        (accepting, sources32.astype(np.int64), bounds32.astype(np.int64)),  # other dtype
+        (accepting, np.repeat(sources32, 2)[::2], bounds32),  # not contiguous
+        (accepting.astype(np.int8), sources32, bounds32),
+    ]:
+        assert live_states(*args).tolist() == expected.tolist()
+    with pytest.raises(TypeError):
+        live_states(accepting, sources32)
+
+
+def test_compiled_kernels_release_the_gil(native):
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 12, size=1_500_000)
+    offsets = np.zeros(len(lengths) + 1, np.int64)
+    offsets[1:] = np.cumsum(lengths)
+    data = rng.integers(0, 256, size=int(offsets[-1]), dtype=np.uint8)
+    seen = []
+    done = threading.Event()
+
+    def tick():
+        while not done.is_set():
+            seen.append(time.perf_counter())
+            time.sleep(0.001)
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    try:
+        started = time.perf_counter()
+        kernels.native_kernel("insert_tokens")(data, offsets)
+        ended = time.perf_counter()
+    finally:
+        done.set()
+        ticker.join()
+    assert ended - started > 0.2, "the call was too short to tell"
+    inside = [t for t in seen if started + 0.05 < t < ended - 0.05]
+    assert len(inside) >= 5, f"the other thread ran {len(inside)} times during a {ended - started:.2f} s call"
+
+
+def test_build_command_reports_up_to_date(native):
+    out = subprocess.run(
+        [sys.executable, "-m", "automaton", "build-kernels"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.startswith("up to date: ") and kernels.native_module_name() in out.stdout
