@@ -28,6 +28,8 @@ __all__ = ["insert_tokens", "layout_trie", "quotient_trie", "explore_states", "g
 
 DEAD = 0  # the ByteDFA dead state
 
+_U = np.uintp  # unsigned index type (see explore_states)
+
 _HASH_EMPTY = -1
 
 
@@ -186,33 +188,33 @@ def quotient_trie(node_byte, node_depth, node_end, node_token_offsets, node_toke
     recent_parent = np.full((max_depth + 1, n_classes), -1, np.int32)
     recent_child = np.zeros((max_depth + 1, n_classes), np.int32)
     n_new = 1
-    node = 1
-    while node < n_old:
-        cls = class_of[node_byte[node]]
+    node = _U(1)  # unsigned indexes, as in explore_states
+    while node < _U(n_old):
+        cls = _U(class_of[node_byte[node]])
         if dead_class[cls]:
-            node = node_end[node]
+            node = _U(node_end[node])
             continue
-        depth = node_depth[node]
-        up = path[depth - 1]
+        depth = _U(node_depth[node])
+        up = path[depth - _U(1)]
         if recent_parent[depth, cls] == up:
             child = recent_child[depth, cls]
         else:
-            child = first_child[up]
-            while child >= 0 and symbol[child] != cls:
-                child = next_sibling[child]
+            child = first_child[_U(up)]
+            while child >= 0 and symbol[_U(child)] != cls:
+                child = next_sibling[_U(child)]
             if child < 0:
                 child = n_new
                 n_new += 1
-                parent[child] = up
-                symbol[child] = cls
-                next_sibling[child] = first_child[up]
-                first_child[up] = child
+                parent[_U(child)] = up
+                symbol[_U(child)] = cls
+                next_sibling[_U(child)] = first_child[_U(up)]
+                first_child[_U(up)] = child
             recent_parent[depth, cls] = up
             recent_child[depth, cls] = child
         path[depth] = child
-        for k in range(node_token_offsets[node], node_token_offsets[node + 1]):
-            token_node[node_tokens[k]] = child
-        node += 1
+        for k in range(_U(node_token_offsets[node]), _U(node_token_offsets[node + _U(1)])):
+            token_node[_U(node_tokens[k])] = child
+        node += _U(1)
     return parent[:n_new].copy(), symbol[:n_new].copy(), token_node
 
 
@@ -305,7 +307,7 @@ def explore_states(
         if node_depth[node] > max_depth:
             max_depth = node_depth[node]
     walk = np.zeros((max_depth + 1, lanes), np.int32)  # DFA state per depth and lane
-    n_nodes = node_class.shape[0]
+    n_nodes = _U(node_class.shape[0])
 
     head = 0
     n_batches = 0
@@ -327,32 +329,34 @@ def explore_states(
         rows[:] = 0
         n_found[:] = 0
 
-        node = 1
+        # The walk indexes with unsigned ints: numba then skips its negative-index checks,
+        # which made this loop a third slower.
+        node = _U(1)
         while node < n_nodes:
-            depth = node_depth[node]
-            cls = node_class[node]
+            depth = _U(node_depth[node])
+            cls = _U(node_class[node])
             alive = False
-            for lane in range(lanes):
-                nxt = table[walk[depth - 1, lane], cls]
+            for lane in range(_U(lanes)):
+                nxt = table[_U(walk[depth - _U(1), lane]), cls]
                 walk[depth, lane] = nxt
                 alive |= nxt != DEAD
             if not alive:
-                node = node_end[node]
+                node = _U(node_end[node])
                 continue
-            first = node_token_offsets[node]
-            last = node_token_offsets[node + 1]
+            first = _U(node_token_offsets[node])
+            last = _U(node_token_offsets[node + _U(1)])
             if first < last:
-                for lane in range(lanes):
-                    nxt = walk[depth, lane]
+                for lane in range(_U(lanes)):
+                    nxt = _U(walk[depth, lane])
                     if allowed_end[nxt]:
                         for k in range(first, last):
-                            token = node_tokens[k]
-                            rows[lane, token >> 5] |= np.int32(1) << np.int32(token & 31)
+                            token = _U(node_tokens[k])
+                            rows[lane, token >> _U(5)] |= np.int32(1) << np.int32(token & _U(31))
                         if seen_mark[lane, nxt] != n_batches:
                             seen_mark[lane, nxt] = n_batches
                             found[lane, n_found[lane]] = nxt
                             n_found[lane] += 1
-            node += 1
+            node += _U(1)
         n_batches += 1
 
         for lane in range(size):

@@ -43,27 +43,42 @@ def forced_bytes_table(
         table: int32[n_dfa, n_classes]; byte_classes: uint8[256]; accepting: bool[n_dfa].
         dfa_state_of: int32[n_states], the DFA state behind each index state.
     """
-    only = _only_live_byte(table, byte_classes, accepting).tolist()
-    classes = byte_classes.tolist()
-    rows = table.tolist() if table.shape[0] <= 200_000 else table
+    only = _only_live_byte(table, byte_classes, accepting)
+    forced_states = np.flatnonzero(only >= 0)
+    after = np.full(table.shape[0], -1, dtype=np.int64)  # the state the forced byte leads to
+    after[forced_states] = table[forced_states, byte_classes[only[forced_states]]]
+    only_byte, next_state = only.tolist(), after.tolist()
     memo: dict[int, bytes] = {}
 
     def forced_from(state: int) -> bytes:
-        if state in memo:
-            return memo[state]
-        out = bytearray()
+        # Follow the chain to a state already known (or one with a choice), then fill in the
+        # states passed on the way back: each state's bytes are its byte + its successor's.
+        path = []
         current = state
-        while len(out) < MAX_FORCED_BYTES and only[current] >= 0:
-            out.append(only[current])
-            current = int(rows[current][classes[only[current]]])
-        memo[state] = bytes(out)
-        return memo[state]
+        while current not in memo and only_byte[current] >= 0:
+            if len(path) == len(only_byte):  # a cycle, so states that never accept (untrimmed DFA)
+                return _walk_forced(only_byte, next_state, state)
+            path.append(current)
+            current = next_state[current]
+        tail = memo.get(current, b"")
+        for passed in reversed(path):
+            tail = (bytes((only_byte[passed],)) + tail)[:MAX_FORCED_BYTES]
+            memo[passed] = tail
+        return memo.get(state, b"")
 
     pieces = [forced_from(int(d)) for d in dfa_state_of]
     offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
     np.cumsum([len(p) for p in pieces], out=offsets[1:])
     data = np.frombuffer(b"".join(pieces), dtype=np.uint8).copy()
     return offsets, data
+
+
+def _walk_forced(only_byte: list[int], next_state: list[int], state: int) -> bytes:
+    out = bytearray()
+    while len(out) < MAX_FORCED_BYTES and only_byte[state] >= 0:
+        out.append(only_byte[state])
+        state = next_state[state]
+    return bytes(out)
 
 
 def sole_tokens(masks: np.ndarray, mask_of: np.ndarray, accepting: np.ndarray) -> np.ndarray:

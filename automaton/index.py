@@ -57,6 +57,7 @@ import numpy as np
 
 from automaton.dfa import DEAD_STATE, ByteDFA
 from automaton.errors import EmptyLanguageError, IncompatibleVocabularyError, TooManyStatesError
+from automaton import kernels
 from automaton.forced import forced_bytes_table, sole_tokens
 from automaton.mask_rows import PackedRowCache, concatenated_ranges, packed_rows, sparse_limit, split_rows
 
@@ -504,7 +505,6 @@ def build_index(
         rule of `automaton.mask_rows.sparse_limit` (W // 8), 0 to store every row packed.
     merge_classes: how the token trie is walked (`class_trie`'s `merge`); None chooses.
     """
-    from automaton import kernels
 
     trie = class_trie(vocabulary, dfa, merge=merge_classes)
     eos = np.array(sorted(vocabulary.eos_token_ids), dtype=np.int32)
@@ -568,23 +568,16 @@ def build_index(
 
 def _live_states(accepting: np.ndarray, succ_offsets: np.ndarray, succ: np.ndarray) -> np.ndarray:
     """bool[n_states]: states from which an accepting state is reachable along token edges."""
+
     n_states = accepting.shape[0]
-    sources = np.repeat(np.arange(n_states), np.diff(succ_offsets))
-    # Reverse adjacency as CSR, then a backward breadth-first search from accepting states.
+    sources = np.repeat(np.arange(n_states, dtype=np.int32), np.diff(succ_offsets))
+    # Edges grouped by target (the layout of `kernels.live_states`), then a backward search.
     order = np.argsort(succ, kind="stable")
-    rev_sources = sources[order]
-    rev_offsets = np.zeros(n_states + 1, dtype=np.int64)
-    np.add.at(rev_offsets, succ + 1, 1)
-    rev_offsets = np.cumsum(rev_offsets)
-    live = accepting.copy()
-    frontier = list(np.flatnonzero(live))
-    while frontier:
-        state = frontier.pop()
-        for source in rev_sources[rev_offsets[state] : rev_offsets[state + 1]]:
-            if not live[source]:
-                live[source] = True
-                frontier.append(int(source))
-    return live
+    bounds = np.zeros(n_states + 1, dtype=np.int32)
+    np.cumsum(np.bincount(succ, minlength=n_states), out=bounds[1:])
+    return kernels.live_states(
+        np.ascontiguousarray(accepting, dtype=np.bool_), np.ascontiguousarray(sources[order]), bounds
+    )
 
 
 def _allowed_token_bytes(vocabulary, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -592,7 +585,6 @@ def _allowed_token_bytes(vocabulary, masks: np.ndarray) -> tuple[np.ndarray, np.
     n_tokens = vocabulary.num_tokens
     union = np.bitwise_or.reduce(masks, axis=0) if masks.shape[0] else np.zeros(masks.shape[1], np.int32)
     bits = np.unpackbits(union.astype("<i4").view(np.uint8), bitorder="little")[:n_tokens].astype(bool)
-    from automaton import kernels
 
     return kernels.gather_tokens(
         np.ascontiguousarray(vocabulary.token_data, dtype=np.uint8),
@@ -669,7 +661,6 @@ _LIVE_SHARE_ABOVE = 0.5
 
 def byte_trie(vocabulary) -> _ByteTrie:
     """The byte trie of a vocabulary's tokens in depth-first layout, built once per fingerprint."""
-    from automaton import kernels
 
     trie = _BYTE_TRIES.get(vocabulary.fingerprint)
     if trie is None:
@@ -724,7 +715,6 @@ def class_trie(vocabulary, dfa: ByteDFA, *, merge: bool | None = None) -> tuple:
         labelled with its byte's class; None to choose by `should_merge_classes`.
     Both give the same index.
     """
-    from automaton import kernels
 
     trie = byte_trie(vocabulary)
     classes = np.ascontiguousarray(dfa.byte_classes, dtype=np.uint8)

@@ -74,3 +74,22 @@ def test_accepting_states_force_nothing(smollm2_vocabulary, tmp_path):
 
 def token_of(vocabulary, data: bytes) -> int:
     return next(t for t in range(vocabulary.num_tokens) if vocabulary.token_bytes(t) == data)
+
+
+def test_forced_chains_share_their_tails_and_stop_at_the_cap():
+    import numpy as np
+
+    from automaton.forced import forced_bytes_table
+
+    # 1 -a-> 2 -b-> 3 -c-> 4 (accepting); 5 -x-> 6 -y-> 5 loops without accepting (an untrimmed DFA).
+    classes = np.zeros(256, dtype=np.uint8)
+    for cls, byte in enumerate(b"abcxy", start=1):
+        classes[byte] = cls
+    table = np.zeros((7, 6), dtype=np.int32)
+    table[1, 1], table[2, 2], table[3, 3], table[5, 4], table[6, 5] = 2, 3, 4, 6, 5
+    accepting = np.array([False, False, False, False, True, False, False])
+    offsets, data = forced_bytes_table(table, classes, accepting, np.array([3, 1, 2, 4, 5, 6], dtype=np.int32))
+    pieces = [bytes(data[offsets[i] : offsets[i + 1]]) for i in range(len(offsets) - 1)]
+    assert pieces[:4] == [b"c", b"abc", b"bc", b""]
+    assert pieces[4] == (b"xy" * MAX_FORCED_BYTES)[:MAX_FORCED_BYTES]
+    assert pieces[5] == (b"yx" * MAX_FORCED_BYTES)[:MAX_FORCED_BYTES]
