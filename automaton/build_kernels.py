@@ -100,10 +100,13 @@ def _wrappers_release_the_gil():
         pycc_compiler.Flags = plain_flags
 
 
-def _remove_stale(keep: Path) -> tuple[Path, ...]:
+def _remove_stale(current: Path) -> tuple[Path, ...]:
+    """Remove extensions built from other kernel sources (those of other Python versions built
+    from these sources stay)."""
     removed = []
+    current_name = current.name.split(".", 1)[0]
     for path in PACKAGE_FOLDER.glob("_native_*"):
-        if path != keep and path.is_file():
+        if path.name.split(".", 1)[0] != current_name and path.is_file():
             try:
                 path.unlink()
                 removed.append(path)

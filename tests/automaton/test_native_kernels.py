@@ -160,3 +160,20 @@ def test_build_command_reports_up_to_date(native):
         [sys.executable, "-m", "automaton", "build-kernels"], capture_output=True, text=True, check=True
     )
     assert out.stdout.startswith("up to date: ") and kernels.native_module_name() in out.stdout
+
+
+def test_a_build_removes_only_extensions_of_other_sources(tmp_path, monkeypatch):
+    from automaton import build_kernels
+
+    monkeypatch.setattr(build_kernels, "PACKAGE_FOLDER", tmp_path)
+    current = kernels.native_module_name()
+    names = [
+        f"{current}.cpython-311-x86_64-linux-gnu.so",
+        f"{current}.cpython-312-x86_64-linux-gnu.so",  # another Python, same sources: kept
+        "_native_0123456789abcdef.cpython-311-x86_64-linux-gnu.so",  # older sources: removed
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    removed = build_kernels._remove_stale(tmp_path / names[0])
+    assert [path.name for path in removed] == [names[2]]
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(names[:2])
