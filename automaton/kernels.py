@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -92,10 +93,25 @@ def native_module():
     or not loadable here)."""
     if os.environ.get(KERNELS_ENV, "").lower() == "jit":
         return None
+    name = f"automaton.{native_module_name()}"
     try:
-        return importlib.import_module(f"automaton.{native_module_name()}")
-    except ImportError:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name != name:
+            _warn_unloadable(name, error)
         return None
+    except Exception as error:  # a build for another numpy or platform: the JIT kernels still work
+        _warn_unloadable(name, error)
+        return None
+
+
+def _warn_unloadable(name: str, error: Exception) -> None:
+    warnings.warn(
+        f"the ahead-of-time kernels {name} did not load ({type(error).__name__}: {error}); using the "
+        "numba JIT kernels. Rebuild them with `python -m automaton build-kernels --force`.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 def jit_kernel(name: str):

@@ -177,3 +177,37 @@ def test_a_build_removes_only_extensions_of_other_sources(tmp_path, monkeypatch)
     removed = build_kernels._remove_stale(tmp_path / names[0])
     assert [path.name for path in removed] == [names[2]]
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(names[:2])
+
+
+def test_an_extension_that_does_not_load_warns_and_leaves_the_jit_kernels(native, monkeypatch):
+    import importlib
+
+    real_import = importlib.import_module
+
+    def broken(name, *args):
+        if name.startswith("automaton._native_"):
+            raise ImportError("numpy.core.multiarray failed to import")
+        return real_import(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", broken)
+    kernels.native_module.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match="did not load .*failed to import.*build-kernels --force"):
+            assert kernels.native_module() is None
+        assert kernels.native_kernel("live_states") is None
+    finally:
+        monkeypatch.undo()
+        kernels.native_module.cache_clear()
+    assert kernels.native_module() is not None
+
+
+def test_the_environment_variable_turns_the_extension_off(native, monkeypatch):
+    monkeypatch.setenv(kernels.KERNELS_ENV, "jit")
+    kernels.native_module.cache_clear()
+    try:
+        assert kernels.native_module() is None
+        assert kernels.native_kernel("explore_states") is None
+    finally:
+        monkeypatch.undo()
+        kernels.native_module.cache_clear()
+    assert kernels.native_module() is native
