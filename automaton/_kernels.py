@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 __all__ = ["insert_tokens", "layout_trie", "quotient_trie", "explore_states", "gather_tokens", "DEAD"]
 
@@ -492,25 +495,60 @@ def _breadth_first_numbering(n_states, dfa_of_id, row_of_id, masks, succ, succ_s
     return n_states, dfa_state_of, out_masks, mask_of, succ_offsets, out_succ[:n_edges].copy()
 
 
+@intrinsic
+def _copy_bytes(typingctx, target, target_at, source, source_at, count):
+    """memcpy of `count` bytes from source[source_at:] to target[target_at:] (uint8 arrays)."""
+
+    def codegen(context, builder, signature, args):
+        target_value, target_at_value, source_value, source_at_value, count_value = args
+        target_array = context.make_array(signature.args[0])(context, builder, target_value)
+        source_array = context.make_array(signature.args[2])(context, builder, source_value)
+        cgutils.raw_memcpy(
+            builder,
+            builder.gep(target_array.data, [target_at_value]),
+            builder.gep(source_array.data, [source_at_value]),
+            count_value,
+            1,
+        )
+        return context.get_dummy_value()
+
+    return types.void(target, types.int64, source, types.int64, types.int64), codegen
+
+
 @numba.njit(cache=True, nogil=True)
 def gather_tokens(token_data, token_offsets, keep):
     """Bytes of the kept tokens only: (uint8[total_kept], int32[n_tokens + 1]); others empty.
 
     Args: token_data uint8[total]; token_offsets int64[n_tokens + 1]; keep bool[n_tokens].
+
+    One pass finds the runs of consecutive kept tokens without branching on `keep` (a run's
+    first and end index are written at every token and kept by advancing the count only where
+    a run starts or ends), then each run's bytes, adjacent in `token_data`, are one memcpy.
     """
     n_tokens = keep.shape[0]
-    new_offsets = np.zeros(n_tokens + 1, np.int32)
+    new_offsets = np.empty(n_tokens + 1, np.int32)
+    run_first = np.empty(n_tokens // 2 + 2, np.int32)
+    run_end = np.empty(n_tokens // 2 + 2, np.int32)
+    new_offsets[0] = 0
+    total = 0
+    n_runs = 0
+    n_ended = 0
+    previous = 0
     for t in range(n_tokens):
-        length = token_offsets[t + 1] - token_offsets[t] if keep[t] else 0
-        new_offsets[t + 1] = new_offsets[t] + length
-    data = np.empty(new_offsets[n_tokens], np.uint8)
-    t = 0
-    while t < n_tokens:  # one copy per run of consecutive kept tokens (their bytes are adjacent)
-        if not keep[t]:
-            t += 1
-            continue
-        first = t
-        while t < n_tokens and keep[t]:
-            t += 1
-        data[new_offsets[first] : new_offsets[t]] = token_data[token_offsets[first] : token_offsets[t]]
+        kept = np.int64(keep[t])
+        total += (token_offsets[t + 1] - token_offsets[t]) * kept
+        new_offsets[t + 1] = total
+        run_first[n_runs] = t
+        n_runs += kept & (1 - previous)
+        run_end[n_ended] = t
+        n_ended += previous & (1 - kept)
+        previous = kept
+    run_end[n_ended] = n_tokens
+    data = np.empty(total, np.uint8)
+    for run in range(n_runs):
+        first, end = run_first[run], run_end[run]
+        _copy_bytes(
+            data, np.int64(new_offsets[first]), token_data, token_offsets[first],
+            token_offsets[end] - token_offsets[first],
+        )
     return data, new_offsets
