@@ -305,7 +305,7 @@ def render(results: dict) -> str:
         "`compile_index(..., cache=False)` in a fresh process (vocabulary already built) with the "
         "ahead-of-time kernels (`python -m automaton build-kernels`, numba not imported), and "
         "ours cold (JIT) the same with the numba JIT kernels (`AUTOMATON_KERNELS=jit`, numba's on-disk "
-        "cache warm); ours warm = later builds in one process (the vocabulary's token trie is "
+        "cache warm), both with Python's bytecode caches written (as an installed package has them); ours warm = later builds in one process (the vocabulary's token trie is "
         f"reused); outlines-core `Index` (in a forked child, killed past {settings['outlines_timeout']:.0f} s); xgrammar "
         "`compile_regex` (cache off); llguidance builds lazily, so its figure is only the matcher's "
         "construction and its work shows up in the steps. Per step = advance one token + get the "
