@@ -55,9 +55,9 @@ from functools import cached_property
 
 import numpy as np
 
+from automaton import kernels
 from automaton.dfa import DEAD_STATE, ByteDFA
 from automaton.errors import EmptyLanguageError, IncompatibleVocabularyError, TooManyStatesError
-from automaton import kernels
 from automaton.forced import forced_bytes_table, sole_tokens
 from automaton.mask_rows import PackedRowCache, concatenated_ranges, packed_rows, sparse_limit, split_rows
 
@@ -505,7 +505,6 @@ def build_index(
         rule of `automaton.mask_rows.sparse_limit` (W // 8), 0 to store every row packed.
     merge_classes: how the token trie is walked (`class_trie`'s `merge`); None chooses.
     """
-
     trie = class_trie(vocabulary, dfa, merge=merge_classes)
     eos = np.array(sorted(vocabulary.eos_token_ids), dtype=np.int32)
     n_words = (vocabulary.logits_width + 31) // 32
@@ -568,7 +567,6 @@ def build_index(
 
 def _live_states(accepting: np.ndarray, succ_offsets: np.ndarray, succ: np.ndarray) -> np.ndarray:
     """bool[n_states]: states from which an accepting state is reachable along token edges."""
-
     n_states = accepting.shape[0]
     sources = np.repeat(np.arange(n_states, dtype=np.int32), np.diff(succ_offsets))
     # Edges grouped by target (the layout of `kernels.live_states`), then a backward search.
@@ -661,7 +659,6 @@ _LIVE_SHARE_ABOVE = 0.5
 
 def byte_trie(vocabulary) -> _ByteTrie:
     """The byte trie of a vocabulary's tokens in depth-first layout, built once per fingerprint."""
-
     trie = _BYTE_TRIES.get(vocabulary.fingerprint)
     if trie is None:
         parent, symbol, token_node = kernels.insert_tokens(
@@ -715,7 +712,6 @@ def class_trie(vocabulary, dfa: ByteDFA, *, merge: bool | None = None) -> tuple:
         labelled with its byte's class; None to choose by `should_merge_classes`.
     Both give the same index.
     """
-
     trie = byte_trie(vocabulary)
     classes = np.ascontiguousarray(dfa.byte_classes, dtype=np.uint8)
     if merge is None:
