@@ -27,7 +27,10 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["insert_tokens", "layout_trie", "quotient_trie", "explore_states", "gather_tokens", "DEAD"]
+__all__ = [
+    "insert_tokens", "layout_trie", "quotient_trie", "explore_states", "walk_states", "number_walked_states",
+    "gather_tokens", "DEAD",
+]
 
 DEAD = 0  # the ByteDFA dead state
 
@@ -236,6 +239,73 @@ _GROUP_WINDOW = 64
 
 
 @numba.njit(cache=True, nogil=True)
+def _walk_batch(
+    table, walk, allowed_end, node_class, node_depth, node_end, node_token_offsets, node_tokens,
+    rows, seen_mark, found, n_found, mark,
+):
+    """One pass over the trie for the `_LANES` DFA states in walk[0] (DEAD in unused lanes).
+
+    Fills, per lane, `rows[lane]` with the bits of the tokens whose bytes end in a state `d`
+    with `allowed_end[d]`, and `found[lane, :n_found[lane]]` with those end states in the order
+    the walk meets them (each once: `seen_mark[lane, d] == mark` once met; `mark` must differ
+    from every earlier call's).
+    """
+    rows[:] = 0
+    n_found[:] = 0
+    n_nodes = _U(node_class.shape[0])
+    # The walk indexes with unsigned ints: numba then skips its negative-index checks,
+    # which made this loop a third slower.
+    node = _U(1)
+    while node < n_nodes:
+        depth = _U(node_depth[node])
+        cls = _U(node_class[node])
+        alive = False
+        for lane in range(_U(_LANES)):
+            nxt = table[_U(walk[depth - _U(1), lane]), cls]
+            walk[depth, lane] = nxt
+            alive |= nxt != DEAD
+        if not alive:
+            node = _U(node_end[node])
+            continue
+        first = _U(node_token_offsets[node])
+        last = _U(node_token_offsets[node + _U(1)])
+        if first < last:
+            for lane in range(_U(_LANES)):
+                nxt = _U(walk[depth, lane])
+                if allowed_end[nxt]:
+                    for k in range(first, last):
+                        token = _U(node_tokens[k])
+                        rows[lane, token >> _U(5)] |= np.int32(1) << np.int32(token & _U(31))
+                    if seen_mark[lane, nxt] != mark:
+                        seen_mark[lane, nxt] = mark
+                        found[lane, n_found[lane]] = nxt
+                        n_found[lane] += 1
+        node += _U(1)
+
+
+@numba.njit(cache=True, nogil=True)
+def _walk_buffers(node_depth, n_dfa, n_words):
+    """(walk, rows, seen_mark, found, n_found): the scratch arrays of `_walk_batch`."""
+    max_depth = 0
+    for node in range(node_depth.shape[0]):
+        if node_depth[node] > max_depth:
+            max_depth = node_depth[node]
+    walk = np.zeros((max_depth + 1, _LANES), np.int32)  # DFA state per depth and lane
+    rows = np.zeros((_LANES, n_words), np.int32)
+    seen_mark = np.full((_LANES, n_dfa), -1, np.int32)  # batch number that last found a DFA state
+    found = np.zeros((_LANES, n_dfa), np.int32)  # per lane: successor DFA states in walk order
+    n_found = np.zeros(_LANES, np.int64)
+    return walk, rows, seen_mark, found, n_found
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_eos(row, eos_ids):
+    for k in range(eos_ids.shape[0]):
+        token = eos_ids[k]
+        row[token >> 5] |= np.int32(1) << np.int32(token & 31)
+
+
+@numba.njit(cache=True, nogil=True)
 def explore_states(
     table,
     initial,
@@ -299,18 +369,8 @@ def explore_states(
     succ_end = np.zeros(n_dfa, np.int64)
     n_succ = 0
 
-    seen_mark = np.full((lanes, n_dfa), -1, np.int32)  # batch number that last found a DFA state
-    found = np.zeros((lanes, n_dfa), np.int32)  # per lane: successor DFA states in walk order
-    n_found = np.zeros(lanes, np.int64)
-    rows = np.zeros((lanes, n_words), np.int32)
+    walk, rows, seen_mark, found, n_found = _walk_buffers(node_depth, n_dfa, n_words)
     batch = np.zeros(lanes, np.int32)
-
-    max_depth = 0
-    for node in range(node_depth.shape[0]):
-        if node_depth[node] > max_depth:
-            max_depth = node_depth[node]
-    walk = np.zeros((max_depth + 1, lanes), np.int32)  # DFA state per depth and lane
-    n_nodes = _U(node_class.shape[0])
 
     head = 0
     n_batches = 0
@@ -329,37 +389,10 @@ def explore_states(
                 walk[0, lane] = dfa_of_id[batch[lane]]
             else:
                 walk[0, lane] = DEAD
-        rows[:] = 0
-        n_found[:] = 0
-
-        # The walk indexes with unsigned ints: numba then skips its negative-index checks,
-        # which made this loop a third slower.
-        node = _U(1)
-        while node < n_nodes:
-            depth = _U(node_depth[node])
-            cls = _U(node_class[node])
-            alive = False
-            for lane in range(_U(lanes)):
-                nxt = table[_U(walk[depth - _U(1), lane]), cls]
-                walk[depth, lane] = nxt
-                alive |= nxt != DEAD
-            if not alive:
-                node = _U(node_end[node])
-                continue
-            first = _U(node_token_offsets[node])
-            last = _U(node_token_offsets[node + _U(1)])
-            if first < last:
-                for lane in range(_U(lanes)):
-                    nxt = _U(walk[depth, lane])
-                    if allowed_end[nxt]:
-                        for k in range(first, last):
-                            token = _U(node_tokens[k])
-                            rows[lane, token >> _U(5)] |= np.int32(1) << np.int32(token & _U(31))
-                        if seen_mark[lane, nxt] != n_batches:
-                            seen_mark[lane, nxt] = n_batches
-                            found[lane, n_found[lane]] = nxt
-                            n_found[lane] += 1
-            node += _U(1)
+        _walk_batch(
+            table, walk, allowed_end, node_class, node_depth, node_end, node_token_offsets, node_tokens,
+            rows, seen_mark, found, n_found, n_batches,
+        )
         n_batches += 1
 
         for lane in range(size):
@@ -370,14 +403,7 @@ def explore_states(
                 target = id_of_dfa[nxt]
                 if target < 0:
                     if n_states >= max_states:
-                        return (
-                            -1,
-                            np.zeros(0, np.int32),
-                            np.zeros((0, n_words), np.int32),
-                            np.zeros(0, np.int32),
-                            np.zeros(1, np.int64),
-                            np.zeros(0, np.int32),
-                        )
+                        return _too_many_states(n_words)
                     target = n_states
                     id_of_dfa[nxt] = target
                     dfa_of_id[target] = nxt
@@ -393,14 +419,151 @@ def explore_states(
             succ_end[state] = n_succ
             row = rows[lane]
             if accepting[dfa_of_id[state]]:
-                for k in range(eos_ids.shape[0]):
-                    token = eos_ids[k]
-                    row[token >> 5] |= np.int32(1) << np.int32(token & 31)
+                _add_eos(row, eos_ids)
             row_id, masks, n_rows, hash_slots = _store_row(row, masks, n_rows, hash_slots)
             row_of_id[state] = row_id
         head += size
 
     return _breadth_first_numbering(n_states, dfa_of_id, row_of_id, masks[:n_rows], succ, succ_start, succ_end)
+
+
+@numba.njit(cache=True, nogil=True)
+def _too_many_states(n_words):
+    """`explore_states`' result when `max_states` was exceeded."""
+    return (
+        -1,
+        np.zeros(0, np.int32),
+        np.zeros((0, n_words), np.int32),
+        np.zeros(0, np.int32),
+        np.zeros(1, np.int64),
+        np.zeros(0, np.int32),
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def walk_states(
+    table,
+    states,
+    allowed_end,
+    accepting,
+    node_class,
+    node_depth,
+    node_end,
+    node_token_offsets,
+    node_tokens,
+    eos_ids,
+    n_words,
+):
+    """The trie walk of `explore_states` from each of the given DFA states, with no search for
+    more: the part of a build that can run on several threads at once, each on its own states.
+
+    States are walked `_LANES` at a time in the order given (put look-alike states next to
+    each other). `number_walked_states` turns the walks of all states into `explore_states`'
+    result.
+
+    Args:
+        table, allowed_end, accepting, node_*, eos_ids, n_words: as in `explore_states`.
+        states: int32[n] DFA states to walk.
+
+    Returns:
+        (masks int32[n_rows, n_words] the distinct rows, row_of int32[n] the row of each
+         state, found_offsets int64[n + 1], found int32[n_edges]): per state, the DFA states
+        its allowed tokens end in, distinct, in the order the walk meets them.
+    """
+    n = states.shape[0]
+    n_dfa = table.shape[0]
+    walk, rows, seen_mark, found, n_found = _walk_buffers(node_depth, n_dfa, n_words)
+    masks = np.zeros((16, n_words), np.int32)
+    n_rows = 0
+    hash_slots = np.full(64, _HASH_EMPTY, np.int64)
+    row_of = np.zeros(n, np.int32)
+    found_offsets = np.zeros(n + 1, np.int64)
+    out = np.zeros(1024, np.int32)
+    n_out = 0
+    for head in range(0, n, _LANES):
+        size = min(_LANES, n - head)
+        for lane in range(_LANES):
+            walk[0, lane] = states[head + lane] if lane < size else DEAD
+        _walk_batch(
+            table, walk, allowed_end, node_class, node_depth, node_end, node_token_offsets, node_tokens,
+            rows, seen_mark, found, n_found, head,
+        )
+        for lane in range(size):
+            i = head + lane
+            if n_out + n_found[lane] > out.shape[0]:
+                grown = np.zeros(2 * (n_out + n_found[lane]), np.int32)
+                grown[:n_out] = out[:n_out]
+                out = grown
+            out[n_out : n_out + n_found[lane]] = found[lane, : n_found[lane]]
+            n_out += n_found[lane]
+            found_offsets[i + 1] = n_out
+            row = rows[lane]
+            if accepting[states[i]]:
+                _add_eos(row, eos_ids)
+            row_id, masks, n_rows, hash_slots = _store_row(row, masks, n_rows, hash_slots)
+            row_of[i] = row_id
+    return masks[:n_rows].copy(), row_of, found_offsets, out[:n_out].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def number_walked_states(initial, n_dfa, states, row_of, masks, found_offsets, found, max_states):
+    """`explore_states`' result from the walks of `walk_states` (several calls' results
+    concatenated: `row_of` indexes the concatenated `masks`, which may repeat rows).
+
+    States are numbered breadth-first from `initial` over the found lists (a state that is
+    walked but not reached is left out), rows by first use in that order, each distinct row
+    once. Every DFA state that a found list names must be among `states`.
+
+    Args:
+        initial: the DFA start state; n_dfa: DFA states in all.
+        states int32[n], row_of int32[n], masks int32[n_rows, W], found_offsets int64[n + 1],
+        found int32[n_edges]: the walks, state i's found list at found_offsets[i]..[i + 1].
+        max_states: as in `explore_states`.
+    """
+    n_words = masks.shape[1]
+    position = np.full(n_dfa, -1, np.int64)
+    for i in range(states.shape[0]):
+        position[states[i]] = i
+    new_of_dfa = np.full(n_dfa, -1, np.int32)
+    dfa_state_of = np.zeros(states.shape[0], np.int32)
+    new_of_dfa[initial] = 0
+    dfa_state_of[0] = initial
+    n_states = 1
+    n_edges = 0
+    i = 0
+    while i < n_states:
+        at = position[dfa_state_of[i]]
+        for e in range(found_offsets[at], found_offsets[at + 1]):
+            target = found[e]
+            if new_of_dfa[target] < 0:
+                if n_states >= max_states:
+                    return _too_many_states(n_words)
+                new_of_dfa[target] = n_states
+                dfa_state_of[n_states] = target
+                n_states += 1
+        n_edges += found_offsets[at + 1] - found_offsets[at]
+        i += 1
+
+    out_masks = np.zeros((16, n_words), np.int32)
+    n_rows = 0
+    hash_slots = np.full(64, _HASH_EMPTY, np.int64)
+    row_id = np.full(masks.shape[0], -1, np.int32)
+    mask_of = np.zeros(n_states, np.int32)
+    succ_offsets = np.zeros(n_states + 1, np.int64)
+    succ = np.zeros(n_edges, np.int32)
+    n_edges = 0
+    for i in range(n_states):
+        at = position[dfa_state_of[i]]
+        row = row_of[at]
+        if row_id[row] < 0:
+            stored, out_masks, n_rows, hash_slots = _store_row(masks[row], out_masks, n_rows, hash_slots)
+            row_id[row] = stored
+        mask_of[i] = row_id[row]
+        for e in range(found_offsets[at], found_offsets[at + 1]):
+            succ[n_edges] = new_of_dfa[found[e]]
+            n_edges += 1
+        succ_offsets[i + 1] = n_edges
+    return n_states, dfa_state_of[:n_states].copy(), out_masks[:n_rows].copy(), mask_of, succ_offsets, succ
 
 
 @numba.njit(cache=True, nogil=True)

@@ -14,6 +14,7 @@ __all__ = [
     "EmptyLanguageError",
     "IncompatibleVocabularyError",
     "VocabularyError",
+    "SettingError",
     "IndexFileError",
     "UnsupportedSchemaError",
 ]
@@ -79,6 +80,10 @@ class IncompatibleVocabularyError(EmptyLanguageError):
 
 class VocabularyError(AutomatonError, ValueError):
     """The tokenizer cannot be read into exact token bytes (unknown family, failed self-check, ...)."""
+
+
+class SettingError(AutomatonError, ValueError):
+    """An environment variable of the package holds a value it cannot use (the message names it)."""
 
 
 class IndexFileError(AutomatonError):

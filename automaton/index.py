@@ -60,6 +60,7 @@ from automaton.dfa import DEAD_STATE, ByteDFA
 from automaton.errors import EmptyLanguageError, IncompatibleVocabularyError, TooManyStatesError
 from automaton.forced import forced_bytes_table, sole_tokens
 from automaton.mask_rows import PackedRowCache, concatenated_ranges, packed_rows, sparse_limit, split_rows
+from automaton.threaded_walk import build_threads, explore_in_threads, walk_costs
 
 __all__ = ["TokenIndex", "build_index", "INDEX_ARRAYS"]
 
@@ -498,12 +499,15 @@ def build_index(
     pattern: str | None = None,
     max_sparse_ids: int | None = None,
     merge_classes: bool | None = None,
+    threads: int | None = None,
 ) -> TokenIndex:
     """Walk `vocabulary` against `dfa` into a `TokenIndex` (no cache, no files).
 
     max_sparse_ids: rows allowing at most this many ids are stored as id lists; None for the
         rule of `automaton.mask_rows.sparse_limit` (W // 8), 0 to store every row packed.
     merge_classes: how the token trie is walked (`class_trie`'s `merge`); None chooses.
+    threads: threads the trie walks may use when there is enough work to share (see
+        `automaton.threaded_walk`); None for `build_threads()`. The index is the same either way.
     """
     trie = class_trie(vocabulary, dfa, merge=merge_classes)
     eos = np.array(sorted(vocabulary.eos_token_ids), dtype=np.int32)
@@ -512,11 +516,18 @@ def build_index(
     allowed_end = np.ones(dfa.num_states, dtype=np.bool_)
     allowed_end[DEAD_STATE] = False
 
+    if threads is None:
+        threads = build_threads()
+
     def explore(allowed_end):
-        result = kernels.explore_states(
-            dfa.table, dfa.initial_state, allowed_end, accepting, *trie,
-            eos, n_words, max_states,
-        )
+        result = None
+        if threads > 1:
+            result = _explore_in_threads(dfa, allowed_end, accepting, trie, eos, n_words, max_states, threads)
+        if result is None:
+            result = kernels.explore_states(
+                dfa.table, dfa.initial_state, allowed_end, accepting, *trie,
+                eos, n_words, max_states,
+            )
         if result[0] < 0:
             raise TooManyStatesError(
                 f"the index would have more than max_states={max_states} states; "
@@ -562,6 +573,33 @@ def build_index(
         forced_offsets=forced_offsets,
         forced_data=forced_data,
         sole_token=sole_token,
+    )
+
+
+# A build walks its states on several threads when the walks are guessed to visit at least this
+# many trie nodes and tokens in all (`walk_costs`: roughly a millisecond of walking on one
+# thread); below it handing work to threads costs about as much as it saves, and the walk of
+# one costly state (`.*` inside a JSON object) cannot be split.
+_THREADED_WALK_ABOVE = 4_000_000
+
+
+def _explore_in_threads(dfa, allowed_end, accepting, trie, eos, n_words, max_states, threads):
+    """`explore_states`' result from walks on `threads` threads, or None when the build is
+    better done by `explore_states` on one thread: little work, or more candidate states than
+    `max_states` (`explore_states` stops as soon as the limit is passed)."""
+    initial = dfa.initial_state
+    if initial == DEAD_STATE:
+        return None
+    candidates = np.flatnonzero(allowed_end)
+    if not allowed_end[initial]:
+        candidates = np.append(candidates, initial)
+    if candidates.shape[0] > max_states:
+        return None
+    costs = walk_costs(dfa.table, candidates, trie)
+    if costs.sum() < _THREADED_WALK_ABOVE:
+        return None
+    return explore_in_threads(
+        dfa.table, initial, candidates, allowed_end, accepting, trie, eos, n_words, max_states, threads, costs
     )
 
 

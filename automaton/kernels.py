@@ -54,6 +54,16 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
         ("i4[:, ::1]", "i8", "b1[::1]", "b1[::1]", *_TRIE, "i4[::1]", "i8", "i8"),
         "Tuple((i8, i4[::1], i4[:, ::1], i4[::1], i8[::1], i4[::1]))",
     ),
+    "walk_states": (
+        "_kernels",
+        ("i4[:, ::1]", "i4[::1]", "b1[::1]", "b1[::1]", *_TRIE, "i4[::1]", "i8"),
+        "Tuple((i4[:, ::1], i4[::1], i8[::1], i4[::1]))",
+    ),
+    "number_walked_states": (
+        "_kernels",
+        ("i8", "i8", "i4[::1]", "i4[::1]", "i4[:, ::1]", "i8[::1]", "i4[::1]", "i8"),
+        "Tuple((i8, i4[::1], i4[:, ::1], i4[::1], i8[::1], i4[::1]))",
+    ),
     "gather_tokens": ("_kernels", ("u1[::1]", "i8[::1]", "b1[::1]"), "Tuple((u1[::1], i4[::1]))"),
     "refine_blocks": ("_hopcroft", ("i4[::1]",) * 5, "i4[::1]"),
     "live_states": ("_hopcroft", ("b1[::1]", "i4[::1]", "i4[::1]"), "b1[::1]"),
