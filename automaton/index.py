@@ -520,9 +520,7 @@ def build_index(
         threads = build_threads()
 
     def explore(allowed_end):
-        result = None
-        if threads > 1:
-            result = _explore_in_threads(dfa, allowed_end, accepting, trie, eos, n_words, max_states, threads)
+        result = _explore_by_walks(dfa, allowed_end, accepting, trie, eos, n_words, max_states, threads)
         if result is None:
             result = kernels.explore_states(
                 dfa.table, dfa.initial_state, allowed_end, accepting, *trie,
@@ -576,19 +574,20 @@ def build_index(
     )
 
 
-# A build walks its states on several threads when the walks are guessed to visit at least this
-# many trie nodes and tokens in all (`walk_costs`: roughly a millisecond of walking on one
-# thread); below it handing work to threads costs about as much as it saves, and the walk of
+# A build may use several threads (`automaton.threaded_walk`) when the walks are guessed to
+# visit at least this many trie nodes and tokens in all (`walk_costs`: a few milliseconds of
+# walking). Below it, handing work to threads costs about as much as it saves, and the walk of
 # one costly state (`.*` inside a JSON object) cannot be split.
 _THREADED_WALK_ABOVE = 4_000_000
 
 
-def _explore_in_threads(dfa, allowed_end, accepting, trie, eos, n_words, max_states, threads):
-    """`explore_states`' result from walks on `threads` threads, or None when the build is
-    better done by `explore_states` on one thread: little work, or more candidate states than
-    `max_states` (`explore_states` stops as soon as the limit is passed)."""
+def _explore_by_walks(dfa, allowed_end, accepting, trie, eos, n_words, max_states, threads):
+    """`explore_states`' result from walks of every candidate state up front, on `threads`
+    threads, or None when the build is better done by `explore_states`: one thread, little
+    work, or more candidate states than `max_states` (`explore_states` stops as soon as the
+    limit is passed)."""
     initial = dfa.initial_state
-    if initial == DEAD_STATE:
+    if threads < 2 or initial == DEAD_STATE:
         return None
     candidates = np.flatnonzero(allowed_end)
     if not allowed_end[initial]:

@@ -79,7 +79,7 @@ def explore_in_threads(
     states = np.ascontiguousarray(states, dtype=np.int32)
     if costs is None:
         costs = walk_costs(table, states, trie)
-    pieces = _share_out(states, costs, max(1, threads * _PIECES_PER_THREAD))
+    pieces = _share_out(states, costs, threads * _PIECES_PER_THREAD if threads > 1 else 1)
 
     def walk(piece):
         return kernels.walk_states(table, piece, allowed_end, accepting, *trie, eos_ids, n_words)

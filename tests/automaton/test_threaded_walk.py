@@ -105,17 +105,26 @@ def test_max_states_is_enforced_on_the_reached_states():
 
 
 @pytest.mark.parametrize("name", ["bounded_200", "person_schema"])
-def test_real_vocabulary_builds_are_the_same_on_threads(monkeypatch, smollm2_vocabulary, name):
+def test_real_vocabulary_builds_are_the_same_every_way(monkeypatch, smollm2_vocabulary, name):
     dfa = automaton.compile_dfa(BENCH_PATTERNS[name])
-    one = build_index(dfa, smollm2_vocabulary, max_states=100_000, threads=1)
-    monkeypatch.setattr(index_module, "_THREADED_WALK_ABOVE", 0)
     calls = []
     real = threaded_walk.explore_in_threads
-    monkeypatch.setattr(index_module, "explore_in_threads", lambda *a: calls.append(a) or real(*a))
-    many = build_index(dfa, smollm2_vocabulary, max_states=100_000, threads=3)
-    assert calls, "the threaded walk was not used"
-    for array_name, array in one.arrays().items():
-        np.testing.assert_array_equal(array, many.arrays()[array_name], err_msg=array_name)
+    monkeypatch.setattr(index_module, "explore_in_threads", lambda *a: calls.append(a[-2]) or real(*a))
+
+    def build(walk_above, threads):
+        monkeypatch.setattr(index_module, "_THREADED_WALK_ABOVE", walk_above)
+        calls.clear()
+        index = build_index(dfa, smollm2_vocabulary, max_states=100_000, threads=threads)
+        return index, list(calls)
+
+    breadth_first, used = build(float("inf"), 3)
+    assert used == []
+    assert build(0, 1)[1] == []  # one thread: always breadth-first
+    for threads in (2, 3):
+        walked, used = build(0, threads)
+        assert used and set(used) == {threads}
+        for array_name, array in breadth_first.arrays().items():
+            np.testing.assert_array_equal(array, walked.arrays()[array_name], err_msg=array_name)
 
 
 def test_a_build_with_too_many_states_fails_the_same_on_threads(monkeypatch):
