@@ -181,10 +181,12 @@ def quotient_trie(node_byte, node_depth, node_end, node_token_offsets, node_toke
     """
     n_old = node_byte.shape[0]
     n_classes = dead_class.shape[0]
-    parent = np.full(n_old, -1, np.int32)
-    symbol = np.zeros(n_old, np.uint8)
-    first_child = np.full(n_old, -1, np.int32)
-    next_sibling = np.full(n_old, -1, np.int32)
+    # Written only as class nodes are made (often far fewer than the byte trie's): no up-front fill.
+    parent = np.empty(n_old, np.int32)
+    symbol = np.empty(n_old, np.uint8)
+    first_child = np.empty(n_old, np.int32)
+    next_sibling = np.empty(n_old, np.int32)
+    parent[0], symbol[0], first_child[0], next_sibling[0] = -1, 0, -1, -1
     token_node = np.zeros(n_tokens, np.int32)
     max_depth = 0
     for node in range(n_old):
@@ -213,6 +215,7 @@ def quotient_trie(node_byte, node_depth, node_end, node_token_offsets, node_toke
                 n_new += 1
                 parent[_U(child)] = up
                 symbol[_U(child)] = cls
+                first_child[_U(child)] = -1
                 next_sibling[_U(child)] = first_child[_U(up)]
                 first_child[_U(up)] = child
             recent_parent[depth, cls] = up

@@ -594,6 +594,9 @@ def _explore_by_walks(dfa, allowed_end, accepting, trie, eos, n_words, max_state
         candidates = np.append(candidates, initial)
     if candidates.shape[0] > max_states:
         return None
+    # No state's walk costs more than the whole trie: skip the estimate when even that is small.
+    if candidates.shape[0] * (trie[0].shape[0] + trie[4].shape[0]) < _THREADED_WALK_ABOVE:
+        return None
     costs = walk_costs(dfa.table, candidates, trie)
     if costs.sum() < _THREADED_WALK_ABOVE:
         return None
