@@ -29,8 +29,10 @@ packed row (see `automaton.mask_rows`). `mask(state)` always answers with the pa
 
 The first `next_state` or `mask` call builds plain-Python lookup tables beside the arrays
 (`_FastTables`): 16 bytes per token and the DFA table again (about 2 MB for person_schema on
-cl100k), and a zero-filled pool in which sparse rows are packed when first asked for (up to
-1.9 MB more there, committed by the system only as rows are packed).
+cl100k), and a pool with the sparse rows packed (1.9 MB more there; see
+`automaton.mask_rows.PackedRowCache`: a pool over 4 MiB is packed row by row as rows are
+asked for instead, so that an index with thousands of id lists commits memory only for the
+rows in use).
 
 Transitions are not stored per (state, token) pair: `next_state` walks the token's bytes
 through the DFA table (a few table reads per token), which keeps an index over a 100k-token
@@ -150,7 +152,8 @@ class TokenIndex:
     def mask(self, state: int) -> np.ndarray:
         """The packed row of `state`: int32[ceil(logits_width / 32)] (read-only).
 
-        A row stored as an id list is packed on its first request and kept.
+        A row stored as an id list is packed when the lookup tables are built (the first
+        `mask` or `next_state` call), or on its first request in a very big index, and kept.
         """
         fast = self._fast
         if not 0 <= state < fast.n_states:

@@ -85,19 +85,28 @@ def _bits(ids: np.ndarray) -> np.ndarray:
     return np.left_shift(np.uint32(1), (ids & 31).astype(np.uint32))
 
 
-# Lists of up to this many ids are packed when first asked for, a bit at a time in Python
-# (a few µs); longer ones, which that would make slow, are all packed up front with numpy.
+# In a pool packed row by row, lists of up to this many ids are packed when first asked for,
+# a bit at a time in Python (a few µs); longer ones, which that would make slow, are all
+# packed up front with numpy.
 _FEW_IDS = 32
+
+
+# A pool of at most this many bytes is packed whole when made: a decoding step then never
+# stops to pack a row (a few µs in Python, more with the page it first touches). Bigger pools
+# (indexes with thousands of id lists) are packed row by row as rows are asked for, so that
+# memory goes only to the rows in use.
+_PACK_ALL_BYTES = 4 << 20
 
 
 class PackedRowCache:
     """The id lists of an index packed into one pool of rows, each list once.
 
-    The pool, int32[n_sparse, W], is allocated zeroed (for large pools the system hands out
-    zero pages only when they are written), so packing a short list writes just the words of
-    its ids: a few cache lines instead of a whole fresh row, and memory only for rows in use.
-    `row(k)` gives a read-only int32[W] view of the pool; packing is locked so that threads
-    never lose a bit.
+    A pool of up to `_PACK_ALL_BYTES` is packed whole at once. A bigger one is allocated
+    zeroed (the system hands out zero pages only when they are written) and packed a list at
+    a time when asked for, except long lists (packed at once with numpy): packing a short list
+    writes just the words of its ids, a few cache lines instead of a whole fresh row, and
+    memory only for rows in use. `row(k)` gives a read-only int32[W] view of the pool; packing
+    is locked so that threads never lose a bit.
     """
 
     def __init__(self, sparse_offsets: np.ndarray, sparse_tokens: np.ndarray, n_words: int):
@@ -109,7 +118,11 @@ class PackedRowCache:
         self._pool_bytes = memoryview(self._pool.reshape(-1).view(np.uint8))
         self._rows: list = [None] * n_sparse
         self._lock = threading.Lock()
-        self._pack_long_lists(np.asarray(sparse_offsets, dtype=np.int64))
+        offsets = np.asarray(sparse_offsets, dtype=np.int64)
+        if self._pool.nbytes <= _PACK_ALL_BYTES:
+            self._pack_up_front(np.arange(n_sparse), offsets)
+        else:
+            self._pack_up_front(np.flatnonzero(np.diff(offsets) > _FEW_IDS), offsets)
 
     def row(self, sparse: int) -> np.ndarray:
         """The packed int32[W] row of id list `sparse` (read-only view)."""
@@ -130,15 +143,15 @@ class PackedRowCache:
             pool[base + (token_id >> 3)] |= 1 << (token_id & 7)
         return self._view(sparse)
 
-    def _pack_long_lists(self, offsets: np.ndarray) -> None:
-        long_lists = np.flatnonzero(np.diff(offsets) > _FEW_IDS)
-        if not len(long_lists):
+    def _pack_up_front(self, lists: np.ndarray, offsets: np.ndarray) -> None:
+        """Pack the id lists numbered `lists` (int64[k]) with numpy, all at once."""
+        if not len(lists):
             return
-        lengths = offsets[long_lists + 1] - offsets[long_lists]
-        at = concatenated_ranges(offsets[long_lists], lengths)
+        lengths = offsets[lists + 1] - offsets[lists]
+        at = concatenated_ranges(offsets[lists], lengths)
         ids = np.asarray(self._tokens, dtype=np.int64)[at]
-        np.bitwise_or.at(self._pool.view(np.uint32), (np.repeat(long_lists, lengths), ids >> 5), _bits(ids))
-        for sparse in long_lists.tolist():
+        np.bitwise_or.at(self._pool.view(np.uint32), (np.repeat(lists, lengths), ids >> 5), _bits(ids))
+        for sparse in lists.tolist():
             self._rows[sparse] = self._view(sparse)
 
     def _view(self, sparse: int) -> np.ndarray:

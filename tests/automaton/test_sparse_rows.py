@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import automaton
+from automaton import mask_rows
 from automaton.index import build_index
 from automaton.mask_rows import sparse_limit
 from tests.automaton.test_index_build import SMALL_PATTERNS, assert_same_as_reference, vocabulary_from
@@ -76,9 +77,12 @@ def small_vocabulary_bytes(extra_width: int):
     return token_bytes, eos, vocabulary_from(token_bytes, [eos], logits_width=len(token_bytes) + extra_width)
 
 
+@pytest.mark.parametrize("pool", ["packed whole", "packed row by row"])
 @pytest.mark.parametrize("pattern", SMALL_PATTERNS)
 @pytest.mark.parametrize("extra_width", [0, 300])
-def test_all_sparse_default_and_all_packed_agree_on_every_pair(pattern, extra_width):
+def test_all_sparse_default_and_all_packed_agree_on_every_pair(pattern, extra_width, pool, monkeypatch):
+    if pool == "packed row by row":  # as for an index with thousands of id lists
+        monkeypatch.setattr(mask_rows, "_PACK_ALL_BYTES", 0)
     token_bytes, eos, vocab = small_vocabulary_bytes(extra_width)
     dfa = automaton.compile_dfa(pattern)
     packed = build_index(dfa, vocab, max_states=10_000, max_sparse_ids=0)
@@ -179,3 +183,25 @@ def test_person_schema_index_is_mostly_sparse_rows_and_under_4_mb(vocabulary):
     index = automaton.compile_index(case.pattern, vocabulary, cache=False)
     assert index.num_sparse_rows > index.num_dense_rows
     assert index.nbytes <= 4_000_000, index.summary()
+
+
+def test_a_pool_packed_row_by_row_packs_short_lists_when_asked_and_long_ones_at_once(monkeypatch):
+    monkeypatch.setattr(mask_rows, "_PACK_ALL_BYTES", 0)
+    few = [list(range(0, 40, 7)), [3]]  # short lists: packed when first asked for
+    many = list(range(100, 100 + 3 * (mask_rows._FEW_IDS + 1), 3))  # a long list: packed at once
+    lists = few + [many]
+    offsets = np.cumsum([0] + [len(ids) for ids in lists]).astype(np.int32)
+    tokens = np.concatenate([np.array(ids, dtype=np.int32) for ids in lists])
+    cache = mask_rows.PackedRowCache(offsets, tokens, n_words=16)
+    assert cache._rows[0] is None and cache._rows[1] is None and cache._rows[2] is not None
+    for k, ids in enumerate(lists):
+        assert unpacked_ids(cache.row(k), 16 * 32) == ids
+    assert cache.row(0) is cache.row(0)
+
+
+def test_a_small_pool_is_packed_whole_when_made():
+    lists = [[1, 5], [40]]
+    offsets = np.array([0, 2, 3], dtype=np.int32)
+    cache = mask_rows.PackedRowCache(offsets, np.array([1, 5, 40], dtype=np.int32), n_words=4)
+    assert all(row is not None for row in cache._rows)
+    assert [unpacked_ids(cache.row(k), 128) for k in range(2)] == lists
