@@ -29,7 +29,7 @@ from numba.extending import intrinsic
 
 __all__ = [
     "insert_tokens", "layout_trie", "quotient_trie", "explore_states", "walk_states", "number_walked_states",
-    "gather_tokens", "DEAD",
+    "gather_tokens", "row_ids", "DEAD",
 ]
 
 DEAD = 0  # the ByteDFA dead state
@@ -718,3 +718,39 @@ def gather_tokens(token_data, token_offsets, keep):
             token_offsets[end] - token_offsets[first],
         )
     return data, new_offsets
+
+
+@numba.njit(cache=True, nogil=True)
+def row_ids(masks, keep, counts):
+    """The ids set in the rows with `keep[r]`, as lists: (offsets int32[k + 1], ids int32[total]),
+    kept rows in order, ids ascending within a row.
+
+    Args:
+        masks: int32[n_rows, W], bit j % 32 of word j // 32 set = id j.
+        keep: bool[n_rows]; counts: int64[n_rows], the bits set in each row.
+    """
+    n_rows, n_words = masks.shape
+    n_kept = 0
+    total = 0
+    for r in range(n_rows):
+        if keep[r]:
+            n_kept += 1
+            total += counts[r]
+    offsets = np.zeros(n_kept + 1, np.int32)
+    ids = np.zeros(total, np.int32)
+    k = 0
+    n = 0
+    for r in range(n_rows):
+        if not keep[r]:
+            continue
+        for w in range(n_words):
+            word = np.uint32(masks[r, w])
+            if word == 0:
+                continue
+            for bit in range(32):
+                if (word >> np.uint32(bit)) & np.uint32(1):
+                    ids[n] = w * 32 + bit
+                    n += 1
+        k += 1
+        offsets[k] = n
+    return offsets, ids

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from automaton import kernels
 from automaton.dfa import DEAD_STATE
 from automaton.mask_rows import popcount_rows
 
@@ -81,19 +82,23 @@ def _walk_forced(only_byte: list[int], next_state: list[int], state: int) -> byt
     return bytes(out)
 
 
-def sole_tokens(masks: np.ndarray, mask_of: np.ndarray, accepting: np.ndarray) -> np.ndarray:
+def sole_tokens(
+    masks: np.ndarray, mask_of: np.ndarray, accepting: np.ndarray, counts: np.ndarray | None = None
+) -> np.ndarray:
     """int32[n_states]: the only allowed token of each state, -1 where there are none or several.
 
     Accepting states always get -1: EOS is allowed there, so there is a choice.
     `masks` int32[n_rows, W] holds every row packed and `mask_of` int32[n_states] indexes it
-    (the build's rows before the sparse ones become id lists).
+    (the build's rows before the sparse ones become id lists). counts: int64[n_rows], the ids
+    each row allows, when already known (`popcount_rows`).
     """
-    words = masks.astype("<i4", copy=False).view(np.uint32)
-    popcount = popcount_rows(words)
+    masks = np.ascontiguousarray(masks, dtype=np.int32)
+    if counts is None:
+        counts = popcount_rows(masks.view(np.uint32))
+    single = counts == 1
+    _, ids = kernels.row_ids(masks, single, np.ascontiguousarray(counts, dtype=np.int64))
     row_sole = np.full(masks.shape[0], -1, dtype=np.int32)
-    for row in np.flatnonzero(popcount == 1):
-        word = int(np.flatnonzero(words[row])[0])
-        row_sole[row] = word * 32 + int(words[row, word]).bit_length() - 1
+    row_sole[single] = ids
     sole = row_sole[mask_of]
     sole[accepting] = -1
     return sole

@@ -65,6 +65,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
         "Tuple((i8, i4[::1], i4[:, ::1], i4[::1], i8[::1], i4[::1]))",
     ),
     "gather_tokens": ("_kernels", ("u1[::1]", "i8[::1]", "b1[::1]"), "Tuple((u1[::1], i4[::1]))"),
+    "row_ids": ("_kernels", ("i4[:, ::1]", "b1[::1]", "i8[::1]"), "Tuple((i4[::1], i4[::1]))"),
     "refine_blocks": ("_hopcroft", ("i4[::1]",) * 5, "i4[::1]"),
     "live_states": ("_hopcroft", ("b1[::1]", "i4[::1]", "i4[::1]"), "b1[::1]"),
     "breadth_first_order": ("_hopcroft", ("i8[:, ::1]", "i8", "i8"), "i8[::1]"),

@@ -15,7 +15,8 @@ Arrays (n_states index states, n_dense packed rows, n_sparse id lists):
 
 Functions:
 
-    split_rows(masks, mask_of, limit)   packed rows of a build -> the four arrays above
+    split_rows(masks, mask_of, limit[, counts])
+                                        packed rows of a build -> the four arrays above
     packed_rows(masks, mask_of, sparse_offsets, sparse_tokens)
                                         -> (int32[n_dense + n_sparse, W], row_of_state int32[n_states]):
                                         every row packed, sparse row k at n_dense + k
@@ -30,6 +31,8 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+
+from automaton import kernels
 
 __all__ = ["sparse_limit", "split_rows", "packed_rows", "PackedRowCache", "popcount_rows", "concatenated_ranges"]
 
@@ -47,32 +50,24 @@ def popcount_rows(words: np.ndarray) -> np.ndarray:
 
 
 def split_rows(
-    masks: np.ndarray, mask_of: np.ndarray, limit: int
+    masks: np.ndarray, mask_of: np.ndarray, limit: int, counts: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(masks, mask_of, sparse_offsets, sparse_tokens) with rows of at most `limit` ids as lists.
 
     `masks` int32[n_rows, W] must hold distinct rows (as a build makes them), so the lists are
     distinct too. Packed rows keep their order, and so do the rows turned into lists.
+    counts: int64[n_rows], the ids each row allows, when already known (`popcount_rows`).
     """
     masks = np.ascontiguousarray(masks, dtype=np.int32)
-    words = masks.astype("<i4", copy=False).view("<u4")
-    counts = popcount_rows(words)
+    if counts is None:
+        counts = popcount_rows(masks.view(np.uint32))
     sparse = counts <= limit
     dense_ids = np.flatnonzero(~sparse)
     sparse_ids = np.flatnonzero(sparse)
     new_row = np.empty(masks.shape[0], dtype=np.int32)
     new_row[dense_ids] = np.arange(len(dense_ids), dtype=np.int32)
     new_row[sparse_ids] = -1 - np.arange(len(sparse_ids), dtype=np.int32)
-    offsets = np.zeros(len(sparse_ids) + 1, dtype=np.int32)
-    np.cumsum(counts[sparse_ids], out=offsets[1:])
-    # Only the nonzero words are unpacked; nonzero() walks row-major, so the ids come out row by
-    # row and ascending within a row.
-    row, word = np.nonzero(words[sparse_ids])
-    bits = np.unpackbits(
-        np.ascontiguousarray(words[sparse_ids[row], word]).view(np.uint8).reshape(-1, 4), axis=1, bitorder="little"
-    )
-    at, bit = np.nonzero(bits)
-    tokens = (word[at] * 32 + bit).astype(np.int32)
+    offsets, tokens = kernels.row_ids(masks, sparse, np.ascontiguousarray(counts, dtype=np.int64))
     return (
         np.ascontiguousarray(masks[dense_ids]).reshape(len(dense_ids), masks.shape[1]),
         new_row[np.asarray(mask_of, dtype=np.int64)],

@@ -61,14 +61,25 @@ def walk_costs(table: np.ndarray, states: np.ndarray, trie: tuple) -> np.ndarray
     """float64[n]: per DFA state, the trie nodes and token ids under the first bytes it does not
     die on (an upper bound on the nodes its walk visits and the mask bits it sets, good enough
     to sort and share out the walks)."""
-    node_class, node_depth, node_end, node_token_offsets = trie[:4]
-    first = np.flatnonzero(node_depth == 1)
+    node_class, _, node_end, node_token_offsets = trie[:4]
+    first = _root_children(node_end)
     subtree_nodes = node_end[first] - first
     subtree_tokens = node_token_offsets[node_end[first]] - node_token_offsets[first]
     cost_of_class = np.bincount(
         node_class[first], weights=(subtree_nodes + subtree_tokens).astype(np.float64), minlength=table.shape[1]
     )
     return (table[states] != DEAD_STATE) @ cost_of_class
+
+
+def _root_children(node_end: np.ndarray) -> np.ndarray:
+    """int64[k]: the root's children in a depth-first trie (each one's subtree ends where the
+    next begins), found without a pass over every node."""
+    children = []
+    node, n_nodes = 1, node_end.shape[0]
+    while node < n_nodes:
+        children.append(node)
+        node = int(node_end[node])
+    return np.array(children, dtype=np.int64)
 
 
 def explore_in_threads(

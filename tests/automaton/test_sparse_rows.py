@@ -205,3 +205,20 @@ def test_a_small_pool_is_packed_whole_when_made():
     cache = mask_rows.PackedRowCache(offsets, np.array([1, 5, 40], dtype=np.int32), n_words=4)
     assert all(row is not None for row in cache._rows)
     assert [unpacked_ids(cache.row(k), 128) for k in range(2)] == lists
+
+
+def test_row_ids_lists_the_bits_of_the_kept_rows():
+    from automaton import kernels
+
+    rng = np.random.default_rng(3)
+    rows = rng.integers(-(2**31), 2**31, size=(9, 5), dtype=np.int64).astype(np.int32)
+    rows[rng.random(rows.shape) < 0.6] = 0  # mostly empty words, as in sparse rows
+    rows[2] = 0
+    rows[4, 3] = np.int32(-(2**31))  # only bit 31: id 127
+    keep = np.array([True, False, True, True, True, False, True, True, False])
+    counts = np.array([len(unpacked_ids(row, 160)) for row in rows], dtype=np.int64)
+    offsets, ids = kernels.row_ids(rows, keep, counts)
+    expected = [unpacked_ids(row, 160) for row, kept in zip(rows, keep) if kept]
+    assert offsets.tolist() == np.cumsum([0] + [len(e) for e in expected]).tolist()
+    assert ids.tolist() == [i for e in expected for i in e]
+    assert 127 in expected[3]
