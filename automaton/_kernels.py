@@ -159,7 +159,9 @@ def layout_trie(parent, symbol, token_node):
 
 
 @numba.njit(cache=True, nogil=True)
-def quotient_trie(node_byte, node_depth, node_end, node_token_offsets, node_tokens, n_tokens, class_of, dead_class):
+def quotient_trie(
+    node_byte, node_depth, node_end, node_token_offsets, node_tokens, n_tokens, class_of, dead_class, max_depth
+):
     """Merge byte-trie nodes whose paths spell the same byte-class string.
 
     Subtrees entered on a class that is dead in every DFA state (`dead_class`) are dropped:
@@ -174,7 +176,9 @@ def quotient_trie(node_byte, node_depth, node_end, node_token_offsets, node_toke
     Args:
         node_*: the vocabulary's byte trie in depth-first layout (`layout_trie`).
         n_tokens: number of token ids; class_of: uint8[256] byte -> class;
-        dead_class: bool[n_classes].
+        dead_class: bool[n_classes]; max_depth: the byte trie's greatest node depth (passed in:
+        a scalar pass over every node to find it costs as much as the whole merge of a small
+        pattern in the ahead-of-time build, whose generic code has no vector max).
 
     Returns:
         (parent, symbol, token_node) of the class trie in creation order, for `layout_trie`.
@@ -188,10 +192,6 @@ def quotient_trie(node_byte, node_depth, node_end, node_token_offsets, node_toke
     next_sibling = np.empty(n_old, np.int32)
     parent[0], symbol[0], first_child[0], next_sibling[0] = -1, 0, -1, -1
     token_node = np.zeros(n_tokens, np.int32)
-    max_depth = 0
-    for node in range(n_old):
-        if node_depth[node] > max_depth:
-            max_depth = node_depth[node]
     path = np.zeros(max_depth + 1, np.int32)  # class node at each depth of the current branch
     recent_parent = np.full((max_depth + 1, n_classes), -1, np.int32)
     recent_child = np.zeros((max_depth + 1, n_classes), np.int32)

@@ -689,6 +689,7 @@ class _ByteTrie:
     arrays: tuple
     byte_nodes: np.ndarray
     first_byte_nodes: np.ndarray
+    max_depth: int  # the longest token's length in bytes
 
     @property
     def num_nodes(self) -> int:
@@ -722,7 +723,10 @@ def byte_trie(vocabulary) -> _ByteTrie:
         first = np.flatnonzero(node_depth == 1)
         first_byte_nodes = np.zeros(256)
         first_byte_nodes[node_byte[first]] = node_end[first] - first
-        trie = _ByteTrie(arrays, np.bincount(node_byte[1:], minlength=256).astype(np.float64), first_byte_nodes)
+        trie = _ByteTrie(
+            arrays, np.bincount(node_byte[1:], minlength=256).astype(np.float64), first_byte_nodes,
+            int(node_depth.max()),
+        )
         if len(_BYTE_TRIES) >= 4:
             _BYTE_TRIES.pop(next(iter(_BYTE_TRIES)))
         _BYTE_TRIES[vocabulary.fingerprint] = trie
@@ -772,6 +776,6 @@ def class_trie(vocabulary, dfa: ByteDFA, *, merge: bool | None = None) -> tuple:
         return (classes[trie.arrays[0]], *trie.arrays[1:])
     dead_class = ~(dfa.table != DEAD_STATE).any(axis=0)
     parent, symbol, token_node = kernels.quotient_trie(
-        *trie.arrays, vocabulary.num_tokens, classes, dead_class,
+        *trie.arrays, vocabulary.num_tokens, classes, dead_class, trie.max_depth,
     )
     return kernels.layout_trie(parent, symbol, token_node)

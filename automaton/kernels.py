@@ -46,7 +46,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "layout_trie": ("_kernels", ("i4[::1]", "u1[::1]", "i4[::1]"), f"Tuple(({', '.join(_TRIE)}))"),
     "quotient_trie": (
         "_kernels",
-        (*_TRIE, "i8", "u1[::1]", "b1[::1]"),
+        (*_TRIE, "i8", "u1[::1]", "b1[::1]", "i8"),
         "Tuple((i4[::1], u1[::1], i4[::1]))",
     ),
     "explore_states": (

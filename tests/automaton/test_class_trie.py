@@ -33,8 +33,9 @@ def test_quotient_trie_gives_each_class_string_one_node(tokens, n_classes, seed)
     class_of = rng.integers(0, n_classes, 256).astype(np.uint8)
     dead_class = rng.random(n_classes) < 0.3
     vocab = automaton.Vocabulary.from_token_bytes(tokens + [None], eos_token_ids=[len(tokens)])
+    trie = byte_trie(vocab)
     parent, symbol, token_node = _kernels.quotient_trie(
-        *byte_trie(vocab).arrays, vocab.num_tokens, class_of, dead_class
+        *trie.arrays, vocab.num_tokens, class_of, dead_class, trie.max_depth
     )
     node_of_string = {}
     for token_id, data in enumerate(tokens):
