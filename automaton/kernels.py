@@ -1,4 +1,5 @@
-"""The compile path's numba kernels, ahead-of-time compiled when that module is built.
+"""The numba kernels of the compile path (and the CPU mask kernel that `decode` applies during
+generation), ahead-of-time compiled when that module is built.
 
     from automaton import kernels
     kernels.explore_states(...)      # same arguments and results as automaton._kernels.explore_states
@@ -7,7 +8,7 @@ A numba JIT kernel costs about half a second in each new process before its firs
 with numba's on-disk cache warm: importing numba, setting up its typing and lowering
 registries, and loading each cached kernel. `python -m automaton build-kernels` compiles the
 kernels below once, ahead of time (numba's `pycc`), into an extension module in this package;
-a process that finds it up to date never imports numba on the compile path.
+a process that finds it up to date never imports numba, to compile or to mask.
 
 Each name resolves on first use to the ahead-of-time function when the extension is there and
 was built from the kernel sources as they are now (its module name carries a digest of them),
@@ -37,7 +38,7 @@ __all__ = ["KERNEL_SIGNATURES", "SOURCE_MODULES", "native_module_name", "native_
 # Set to "jit" to ignore the ahead-of-time module (the tests compare the two).
 KERNELS_ENV = "AUTOMATON_KERNELS"
 
-SOURCE_MODULES = ("_kernels", "_hopcroft", "_subsets")
+SOURCE_MODULES = ("_kernels", "_hopcroft", "_subsets", "_mask_kernels")
 
 _TRIE = ("u1[::1]", "i4[::1]", "i4[::1]", "i4[::1]", "i4[::1]")  # node_class .. node_tokens
 
@@ -66,6 +67,10 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
     ),
     "gather_tokens": ("_kernels", ("u1[::1]", "i8[::1]", "b1[::1]"), "Tuple((u1[::1], i4[::1]))"),
     "row_ids": ("_kernels", ("i4[:, ::1]", "b1[::1]", "i8[::1]"), "Tuple((i4[::1], i4[::1]))"),
+    **{
+        f"fill_rows_{width}": ("_mask_kernels", (f"{width}[:, ::1]", "u1[:, ::1]", width, "u8[::1]"), "i8")
+        for width in ("i2", "i4", "i8")
+    },
     "refine_blocks": ("_hopcroft", ("i4[::1]",) * 5, "i4[::1]"),
     "live_states": ("_hopcroft", ("b1[::1]", "i4[::1]", "i4[::1]"), "b1[::1]"),
     "breadth_first_order": ("_hopcroft", ("i8[:, ::1]", "i8", "i8"), "i8[::1]"),
@@ -85,7 +90,10 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
     ),
 }
 
-_DTYPES = {"u1": np.dtype(np.uint8), "i4": np.dtype(np.int32), "i8": np.dtype(np.int64), "b1": np.dtype(np.bool_)}
+_DTYPES = {
+    "u1": np.dtype(np.uint8), "i2": np.dtype(np.int16), "i4": np.dtype(np.int32), "i8": np.dtype(np.int64),
+    "u8": np.dtype(np.uint64), "b1": np.dtype(np.bool_),
+}
 
 
 @lru_cache(maxsize=None)

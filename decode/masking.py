@@ -13,9 +13,11 @@ Gives: the same `logits`, with `-inf` in every column whose bit is clear. Column
     >>> apply_token_bitmask_(logits, bitmask)[0].isfinite().nonzero().flatten().tolist()
     [0, 2, 32]
 
-On CPU the work is one pass of a numba kernel over the logits' raw bits (chunks whose bits are
-all clear are filled, all set skipped, others blended with -inf's bit pattern through a vectorised
-loop); elsewhere it is three torch ops (expand bits, compare, masked fill). `DeviceMasks` keeps
+On CPU the work is one pass of a numba kernel over the logits' raw bits
+(`automaton._mask_kernels.fill_rows`: chunks whose bits are all clear are filled, all set
+skipped, others blended with -inf's bit pattern through a vectorised loop), compiled ahead of time
+by `python -m automaton build-kernels` so that a generating process does not import numba (the
+JIT kernel otherwise); elsewhere it is three torch ops (expand bits, compare, masked fill). `DeviceMasks` keeps
 an index's mask rows on each device they are used on, so a decoding step costs one gather of rows
 and one masked fill.
 """
@@ -24,10 +26,10 @@ from __future__ import annotations
 import threading
 import weakref
 
-import numba
 import numpy as np
 import torch
 
+from automaton import kernels
 from automaton.errors import AutomatonError
 
 __all__ = ["apply_token_bitmask_", "DeviceMasks", "device_masks", "MaskingError", "FLOAT_DTYPES"]
@@ -66,8 +68,8 @@ _RAW_VIEW = {
 # _BYTE_BITS[v]: the 8 bits of byte v, least significant first, as 8 bytes of 0 or 1 read as one uint64.
 _BYTE_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").view(np.uint64).ravel()
 
-# Logits handled per step: a step's 0/1 bytes (2 KiB) stay in the L1 cache between expand and blend.
-_CHUNK = 2048
+# The kernel for each raw width (`automaton._mask_kernels`; one name per width in the extension).
+_FILL_ROWS = {torch.int16: "fill_rows_i2", torch.int32: "fill_rows_i4", torch.int64: "fill_rows_i8"}
 
 
 def _apply_cpu_(logits: torch.Tensor, bitmask: torch.Tensor) -> None:
@@ -75,51 +77,7 @@ def _apply_cpu_(logits: torch.Tensor, bitmask: torch.Tensor) -> None:
     raw = logits.view(torch_int).numpy()
     # Little-endian words put bit j of a row in bit j % 8 of byte j // 8 of that row.
     mask_bytes = bitmask.numpy().astype("<i4", copy=False).view(np.uint8)
-    _fill_rows(raw, mask_bytes, neg_inf, _BYTE_BITS)
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _fill_row(raw, mask_bytes, neg_inf, byte_bits, keep, b):
-    """Row `b`: keep the raw value where the bit is set, write `neg_inf` where it is clear.
-
-    Chunk by chunk: a chunk whose bits are all clear is filled, one whose bits are all set is
-    skipped, and any other has its bits expanded into `keep` (uint8[_CHUNK], 0 or 1 per logit,
-    one table lookup per byte) and is blended with a branchless loop, which LLVM vectorises
-    (numba's per-word lane loops stay scalar: it does not run LLVM's SLP vectoriser).
-    """
-    n_cols = raw.shape[1]
-    covered = min(n_cols, 8 * mask_bytes.shape[1])
-    keep64 = keep.view(np.uint64)
-    row = raw[b]
-    row_bytes = mask_bytes[b]
-    for start in range(0, covered, _CHUNK):
-        stop = min(start + _CHUNK, covered)
-        first = start >> 3
-        last = (stop + 7) >> 3
-        either = 0
-        both = 255
-        for i in range(first, last):
-            either |= row_bytes[i]
-            both &= row_bytes[i]
-        if either == 0:
-            row[start:stop] = neg_inf
-        elif both != 255:
-            for i in range(last - first):
-                keep64[i] = byte_bits[row_bytes[first + i]]
-            segment = row[start:stop]
-            for k in range(stop - start):
-                lane = -np.int32(keep[k])  # all ones where allowed
-                segment[k] = (segment[k] & lane) | (neg_inf & ~lane)
-    row[covered:] = neg_inf
-
-
-# One thread: blended this way the rows are memory-bound, and on the 2 shared cores measured here
-# numba's parallel loop was slower at every size (up to 35x; its idle workers also stall other work).
-@numba.njit(cache=True, nogil=True)
-def _fill_rows(raw, mask_bytes, neg_inf, byte_bits):
-    keep = np.empty(_CHUNK, np.uint8)
-    for b in range(raw.shape[0]):
-        _fill_row(raw, mask_bytes, neg_inf, byte_bits, keep, b)
+    getattr(kernels, _FILL_ROWS[torch_int])(raw, mask_bytes, neg_inf, _BYTE_BITS)
 
 
 # -- any other device: torch ops ---------------------------------------------------------------------

@@ -213,3 +213,39 @@ def test_the_environment_variable_turns_the_extension_off(native, monkeypatch):
         monkeypatch.undo()
         kernels.native_module.cache_clear()
     assert kernels.native_module() is native
+
+
+@pytest.mark.parametrize("width", ["i2", "i4", "i8"])
+def test_mask_kernels_agree(native, width):
+    rng = np.random.default_rng(5)
+    dtype = kernels._DTYPES[width]
+    neg_inf = dtype.type(-7)
+    byte_bits = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").view(np.uint64).ravel()
+    for batch, n_cols, n_mask_bytes in [(1, 5000, 625), (3, 4100, 400), (2, 64, 8)]:  # 400 bytes: a narrower mask
+        raw = rng.integers(0, 1000, size=(batch, n_cols)).astype(dtype)
+        mask_bytes = rng.integers(0, 256, size=(batch, n_mask_bytes), dtype=np.uint8)
+        mask_bytes[0, : n_mask_bytes // 4] = 0  # chunks all clear ...
+        mask_bytes[-1, n_mask_bytes // 2 :] = 255  # ... and all set
+        expected = raw.copy()
+        bits = np.unpackbits(mask_bytes, axis=1, bitorder="little")[:, :n_cols].astype(bool)
+        expected[:, : bits.shape[1]][~bits] = neg_inf
+        expected[:, bits.shape[1] :] = neg_inf
+        for kernel in (kernels.native_kernel(f"fill_rows_{width}"), kernels.jit_kernel(f"fill_rows_{width}")):
+            out = raw.copy()
+            assert kernel(out, mask_bytes, neg_inf, byte_bits) == batch
+            np.testing.assert_array_equal(out, expected)
+
+
+def test_masking_cpu_logits_does_not_import_numba(native):
+    script = (
+        "import sys, torch\n"
+        "from decode.masking import apply_token_bitmask_\n"
+        "logits = torch.zeros(2, 70)\n"
+        "bitmask = torch.tensor([[5, 0, 1], [0, 0, 0]], dtype=torch.int32)\n"
+        "apply_token_bitmask_(logits, bitmask)\n"
+        "assert logits[0].isfinite().nonzero().flatten().tolist() == [0, 2, 64], logits\n"
+        "assert not logits[1].isfinite().any()\n"
+        "print('numba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
