@@ -2,9 +2,11 @@
 
     build_threads() -> int          threads a build may use: AUTOMATON_BUILD_THREADS, else the
                                     CPUs this process may run on
-    walk_costs(table, states, trie) -> float64[n]   a guess of the trie nodes each state's walk visits
+    walk_costs(table, states, trie) -> float64[n]   a guess of the trie nodes and tokens each
+                                    state's walk visits
     explore_in_threads(table, initial, states, allowed_end, accepting, trie, eos_ids, n_words,
-                       max_states, threads) -> `_kernels.explore_states`' result, the same arrays
+                       max_states, threads, costs=None) -> `_kernels.explore_states`' result,
+                                    the same arrays
 
 `explore_states` discovers states breadth-first, one batch after another, so it cannot be
 split. Here every candidate DFA state is walked up front, independently (`walk_states`, a
@@ -30,7 +32,7 @@ __all__ = ["BUILD_THREADS_ENV", "build_threads", "walk_costs", "explore_in_threa
 
 BUILD_THREADS_ENV = "AUTOMATON_BUILD_THREADS"
 
-LANES = 4  # states per trie pass in `_kernels.walk_states` (its `_LANES`)
+LANES = 4  # states per trie pass in `_kernels.walk_states` (its `_LANES`; a test holds them equal)
 # Pieces of work per thread: the pool hands them out as threads free up, which evens out
 # errors in the cost guess.
 _PIECES_PER_THREAD = 3

@@ -48,6 +48,17 @@ def assert_same(got, expected):
     assert got[5].tolist() == succ
 
 
+def test_pieces_are_dealt_in_whole_trie_passes():
+    assert threaded_walk.LANES == _kernels._LANES
+    states = np.arange(1, 23, dtype=np.int32)
+    costs = np.arange(22, 0, -1, dtype=np.float64)  # state 1 costliest
+    pieces = threaded_walk._share_out(states[::-1].copy(), costs[::-1].copy(), 3)
+    # Passes of four states in falling cost, dealt in turn: whole passes, costliest first.
+    assert [piece.tolist() for piece in pieces] == [
+        [1, 2, 3, 4, 13, 14, 15, 16], [5, 6, 7, 8, 17, 18, 19, 20], [9, 10, 11, 12, 21, 22],
+    ]
+
+
 @pytest.mark.parametrize("threads", [1, 2, 3])
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_threaded_walk_equals_one_state_at_a_time(pattern, threads):
