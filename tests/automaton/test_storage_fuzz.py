@@ -26,8 +26,14 @@ EXAMPLES = 20_000 if LONG else 300
 
 ORIGINAL = FIXTURE.read_bytes()
 HEADER_LENGTH = struct.unpack_from("<Q", ORIGINAL)[0]
-ARRAY_NAMES = sorted(name for name in header_of(ORIGINAL) if name != "__metadata__")
+ORIGINAL_HEADER = header_of(ORIGINAL)
+ARRAY_NAMES = sorted(name for name in ORIGINAL_HEADER if name != "__metadata__")
 HUGE = st.sampled_from([2**31, 2**32 + 1, 2**53, 2**63 - 1, 2**64 - 1, 2**80, -1, -(2**63)])
+
+
+def _without_checksum(header: dict) -> dict:
+    metadata = {key: value for key, value in header["__metadata__"].items() if key != "checksum"}
+    return {**header, "__metadata__": metadata}
 
 
 @st.composite
@@ -85,6 +91,8 @@ def test_damaged_files_always_raise_index_file_error(tmp_path, capsys):
         kind, data = damage
         if data == ORIGINAL:
             return  # an overwrite that wrote the same bytes back is not damage
+        if kind == "sealed" and _without_checksum(header_of(data)) == _without_checksum(ORIGINAL_HEADER):
+            return  # a later change put the earlier one back: the same header, resealed
         tried[kind] += 1
         path.write_bytes(data)
         with pytest.raises(IndexFileError):
