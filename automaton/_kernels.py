@@ -287,12 +287,9 @@ def _walk_batch(
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk_buffers(node_depth, n_dfa, n_words):
-    """(walk, rows, seen_mark, found, n_found): the scratch arrays of `_walk_batch`."""
-    max_depth = 0
-    for node in range(node_depth.shape[0]):
-        if node_depth[node] > max_depth:
-            max_depth = node_depth[node]
+def _walk_buffers(max_depth, n_dfa, n_words):
+    """(walk, rows, seen_mark, found, n_found): the scratch arrays of `_walk_batch`, for a trie
+    no deeper than `max_depth`."""
     walk = np.zeros((max_depth + 1, _LANES), np.int32)  # DFA state per depth and lane
     rows = np.zeros((_LANES, n_words), np.int32)
     seen_mark = np.full((_LANES, n_dfa), -1, np.int32)  # batch number that last found a DFA state
@@ -319,6 +316,7 @@ def explore_states(
     node_end,
     node_token_offsets,
     node_tokens,
+    max_depth,
     eos_ids,
     n_words,
     max_states,
@@ -340,6 +338,8 @@ def explore_states(
         allowed_end: bool[n_dfa] states a token may end in (live ones).
         accepting: bool[n_dfa].
         node_*: the token trie over the DFA's byte classes (module docstring).
+        max_depth: at least the trie's greatest node depth (the byte trie's, known once per
+            vocabulary: a scan for it here would cost a pass over every node per call).
         eos_ids: int32[k]; n_words: words per mask row (ceil(logits_width / 32)).
         max_states: stop once more states than this are reached.
 
@@ -372,7 +372,7 @@ def explore_states(
     succ_end = np.zeros(n_dfa, np.int64)
     n_succ = 0
 
-    walk, rows, seen_mark, found, n_found = _walk_buffers(node_depth, n_dfa, n_words)
+    walk, rows, seen_mark, found, n_found = _walk_buffers(max_depth, n_dfa, n_words)
     batch = np.zeros(lanes, np.int32)
 
     head = 0
@@ -454,6 +454,7 @@ def walk_states(
     node_end,
     node_token_offsets,
     node_tokens,
+    max_depth,
     eos_ids,
     n_words,
 ):
@@ -465,7 +466,7 @@ def walk_states(
     result.
 
     Args:
-        table, allowed_end, accepting, node_*, eos_ids, n_words: as in `explore_states`.
+        table, allowed_end, accepting, node_*, max_depth, eos_ids, n_words: as in `explore_states`.
         states: int32[n] DFA states to walk.
 
     Returns:
@@ -475,7 +476,7 @@ def walk_states(
     """
     n = states.shape[0]
     n_dfa = table.shape[0]
-    walk, rows, seen_mark, found, n_found = _walk_buffers(node_depth, n_dfa, n_words)
+    walk, rows, seen_mark, found, n_found = _walk_buffers(max_depth, n_dfa, n_words)
     masks = np.zeros((16, n_words), np.int32)
     n_rows = 0
     hash_slots = np.full(64, _HASH_EMPTY, np.int64)

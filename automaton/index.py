@@ -520,6 +520,7 @@ def build_index(
         `automaton.threaded_walk`); None for `build_threads()`. The index is the same either way.
     """
     trie = class_trie(vocabulary, dfa, merge=merge_classes)
+    max_depth = byte_trie(vocabulary).max_depth  # the class trie is no deeper
     eos = np.array(sorted(vocabulary.eos_token_ids), dtype=np.int32)
     n_words = (vocabulary.logits_width + 31) // 32
     accepting = np.ascontiguousarray(dfa.accepting)
@@ -530,10 +531,10 @@ def build_index(
         threads = build_threads()
 
     def explore(allowed_end):
-        result = _explore_by_walks(dfa, allowed_end, accepting, trie, eos, n_words, max_states, threads)
+        result = _explore_by_walks(dfa, allowed_end, accepting, trie, max_depth, eos, n_words, max_states, threads)
         if result is None:
             result = kernels.explore_states(
-                dfa.table, dfa.initial_state, allowed_end, accepting, *trie,
+                dfa.table, dfa.initial_state, allowed_end, accepting, *trie, max_depth,
                 eos, n_words, max_states,
             )
         if result[0] < 0:
@@ -593,7 +594,7 @@ def build_index(
 _THREADED_WALK_ABOVE = 4_000_000
 
 
-def _explore_by_walks(dfa, allowed_end, accepting, trie, eos, n_words, max_states, threads):
+def _explore_by_walks(dfa, allowed_end, accepting, trie, max_depth, eos, n_words, max_states, threads):
     """`explore_states`' result from walks of every candidate state up front, on `threads`
     threads, or None when the build is better done by `explore_states`: one thread, little
     work, or more candidate states than `max_states` (`explore_states` stops as soon as the
@@ -613,7 +614,8 @@ def _explore_by_walks(dfa, allowed_end, accepting, trie, eos, n_words, max_state
     if costs.sum() < _THREADED_WALK_ABOVE:
         return None
     return explore_in_threads(
-        dfa.table, initial, candidates, allowed_end, accepting, trie, eos, n_words, max_states, threads, costs
+        dfa.table, initial, candidates, allowed_end, accepting, trie, max_depth, eos, n_words, max_states,
+        threads, costs,
     )
 
 

@@ -4,9 +4,9 @@
                                     CPUs this process may run on
     walk_costs(table, states, trie) -> float64[n]   a guess of the trie nodes and tokens each
                                     state's walk visits
-    explore_in_threads(table, initial, states, allowed_end, accepting, trie, eos_ids, n_words,
-                       max_states, threads, costs=None) -> `_kernels.explore_states`' result,
-                                    the same arrays
+    explore_in_threads(table, initial, states, allowed_end, accepting, trie, max_depth, eos_ids,
+                       n_words, max_states, threads, costs=None) -> `_kernels.explore_states`'
+                                    result, the same arrays
 
 `explore_states` discovers states breadth-first, one batch after another, so it cannot be
 split. Here every candidate DFA state is walked up front, independently (`walk_states`, a
@@ -85,17 +85,19 @@ def _root_children(node_end: np.ndarray) -> np.ndarray:
 
 
 def explore_in_threads(
-    table, initial, states, allowed_end, accepting, trie, eos_ids, n_words, max_states, threads, costs=None
+    table, initial, states, allowed_end, accepting, trie, max_depth, eos_ids, n_words, max_states, threads,
+    costs=None,
 ):
     """`_kernels.explore_states`' result, walking `states` (every DFA state a token may end in,
-    and `initial`) on up to `threads` threads. `costs`: `walk_costs` of `states` when known."""
+    and `initial`) on up to `threads` threads. `trie`: its five arrays; `max_depth` and the
+    rest as in `explore_states`; `costs`: `walk_costs` of `states` when known."""
     states = np.ascontiguousarray(states, dtype=np.int32)
     if costs is None:
         costs = walk_costs(table, states, trie)
     pieces = _share_out(states, costs, threads * _PIECES_PER_THREAD if threads > 1 else 1)
 
     def walk(piece):
-        return kernels.walk_states(table, piece, allowed_end, accepting, *trie, eos_ids, n_words)
+        return kernels.walk_states(table, piece, allowed_end, accepting, *trie, max_depth, eos_ids, n_words)
 
     if threads > 1 and len(pieces) > 1:
         walks = list(_executor(threads).map(walk, pieces))

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import automaton
 from automaton import _kernels
 from automaton.dfa import DEAD_STATE
-from automaton.index import class_trie
+from automaton.index import byte_trie, class_trie
 
 # Counters and alternations give many queued states with the same fan-out, so batches fill up
 # and take states from further back in the queue.
@@ -80,7 +80,7 @@ def assert_same_exploration(pattern, token_bytes, eos, merge=True):
     eos_ids = np.array([eos], dtype=np.int32)
     got = _kernels.explore_states(
         dfa.table, dfa.initial_state, allowed_end, np.ascontiguousarray(dfa.accepting), *trie,
-        eos_ids, n_words, 100_000,
+        byte_trie(vocab).max_depth, eos_ids, n_words, 100_000,
     )
     n_states, queue, rows, mask_of, succ_offsets, succ = one_at_a_time(dfa, trie, eos_ids, n_words, allowed_end)
     assert got[0] == n_states
@@ -120,6 +120,6 @@ def test_max_states_is_still_enforced():
     allowed_end[DEAD_STATE] = False
     result = _kernels.explore_states(
         dfa.table, dfa.initial_state, allowed_end, np.ascontiguousarray(dfa.accepting), *class_trie(vocab, dfa),
-        np.array([len(token_bytes)], dtype=np.int32), 1, 5,
+        byte_trie(vocab).max_depth, np.array([len(token_bytes)], dtype=np.int32), 1, 5,
     )
     assert result[0] == -1

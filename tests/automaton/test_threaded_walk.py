@@ -15,7 +15,7 @@ import automaton
 import automaton.index as index_module
 from automaton import _kernels, threaded_walk
 from automaton.dfa import DEAD_STATE
-from automaton.index import build_index, class_trie
+from automaton.index import build_index, byte_trie, class_trie
 from tests.automaton.test_explore_kernel import ALPHABET, PATTERNS, one_at_a_time
 from tests.cases import BENCH_PATTERNS
 
@@ -33,7 +33,7 @@ def explorations(pattern, token_bytes, threads, allowed=None):
     eos_ids = np.array([eos], dtype=np.int32)
     got = threaded_walk.explore_in_threads(
         dfa.table, dfa.initial_state, candidates, allowed_end, np.ascontiguousarray(dfa.accepting), trie,
-        eos_ids, n_words, 100_000, threads,
+        byte_trie(vocab).max_depth, eos_ids, n_words, 100_000, threads,
     )
     return got, one_at_a_time(dfa, trie, eos_ids, n_words, allowed_end)
 
@@ -109,7 +109,8 @@ def test_max_states_is_enforced_on_the_reached_states():
     allowed_end = np.ones(dfa.num_states, dtype=np.bool_)
     allowed_end[DEAD_STATE] = False
     args = (dfa.table, dfa.initial_state, np.flatnonzero(allowed_end), allowed_end,
-            np.ascontiguousarray(dfa.accepting), class_trie(vocab, dfa), np.array([10], np.int32), 1)
+            np.ascontiguousarray(dfa.accepting), class_trie(vocab, dfa), byte_trie(vocab).max_depth,
+            np.array([10], np.int32), 1)
     n_reached = threaded_walk.explore_in_threads(*args, 100_000, 2)[0]
     assert threaded_walk.explore_in_threads(*args, n_reached, 2)[0] == n_reached
     assert threaded_walk.explore_in_threads(*args, n_reached - 1, 2)[0] == -1
