@@ -105,11 +105,13 @@ def insert_tokens(token_data, token_offsets):
 
 
 @numba.njit(cache=True, nogil=True)
-def layout_trie(parent, symbol, token_node):
+def layout_trie(parent, symbol, listed_tokens, listed_nodes):
     """Depth-first layout of a trie given in creation order (a parent before its children).
 
     Args:
-        parent int32[n] (-1 at the root), symbol uint8[n], token_node int32[n_tokens] (0 = none).
+        parent int32[n] (-1 at the root), symbol uint8[n]; listed_tokens, listed_nodes
+        int32[k]: token listed_tokens[i] ends at node listed_nodes[i] (> 0), each token once.
+        Within a node, tokens keep their order in the list.
 
     Returns:
         (node_class uint8[n], node_depth int32[n], node_end int32[n],
@@ -140,21 +142,17 @@ def layout_trie(parent, symbol, token_node):
         node_depth[at] = depth_of[node]
         node_end[at] = at + size[node]
 
-    n_tokens = token_node.shape[0]
+    n_listed = listed_tokens.shape[0]
     counts = np.zeros(n_new + 1, np.int32)
-    n_listed = 0
-    for t in range(n_tokens):
-        if token_node[t] != 0:
-            counts[order[token_node[t]] + 1] += 1
-            n_listed += 1
+    for i in range(n_listed):
+        counts[order[listed_nodes[i]] + 1] += 1
     node_token_offsets = np.cumsum(counts).astype(np.int32)
     fill = node_token_offsets[:n_new].copy()
     node_tokens = np.zeros(n_listed, np.int32)
-    for t in range(n_tokens):
-        if token_node[t] != 0:
-            at = order[token_node[t]]
-            node_tokens[fill[at]] = t
-            fill[at] += 1
+    for i in range(n_listed):
+        at = order[listed_nodes[i]]
+        node_tokens[fill[at]] = listed_tokens[i]
+        fill[at] += 1
     return node_class, node_depth, node_end, node_token_offsets, node_tokens
 
 
@@ -181,7 +179,9 @@ def quotient_trie(
         pattern in the ahead-of-time build, whose generic code has no vector max).
 
     Returns:
-        (parent, symbol, token_node) of the class trie in creation order, for `layout_trie`.
+        (parent, symbol, listed_tokens, listed_nodes) of the class trie in creation order, for
+        `layout_trie`: only the tokens whose bytes avoid the dead classes are listed (a token
+        list as long as the vocabulary would cost a pass over every token id in both kernels).
     """
     n_old = node_byte.shape[0]
     n_classes = dead_class.shape[0]
@@ -191,7 +191,9 @@ def quotient_trie(
     first_child = np.empty(n_old, np.int32)
     next_sibling = np.empty(n_old, np.int32)
     parent[0], symbol[0], first_child[0], next_sibling[0] = -1, 0, -1, -1
-    token_node = np.zeros(n_tokens, np.int32)
+    listed_tokens = np.empty(n_tokens, np.int32)
+    listed_nodes = np.empty(n_tokens, np.int32)
+    n_listed = 0
     path = np.zeros(max_depth + 1, np.int32)  # class node at each depth of the current branch
     recent_parent = np.full((max_depth + 1, n_classes), -1, np.int32)
     recent_child = np.zeros((max_depth + 1, n_classes), np.int32)
@@ -222,17 +224,32 @@ def quotient_trie(
             recent_child[depth, cls] = child
         path[depth] = child
         for k in range(_U(node_token_offsets[node]), _U(node_token_offsets[node + _U(1)])):
-            token_node[_U(node_tokens[k])] = child
+            listed_tokens[n_listed] = node_tokens[k]
+            listed_nodes[n_listed] = child
+            n_listed += 1
         node += _U(1)
-    return parent[:n_new].copy(), symbol[:n_new].copy(), token_node
+    return parent[:n_new].copy(), symbol[:n_new].copy(), listed_tokens[:n_listed], listed_nodes[:n_listed]
 
 
 @numba.njit(cache=True, nogil=True)
 def _row_hash(row):
-    h = np.uint64(1469598103934665603)
-    for w in range(row.shape[0]):
-        h = (h ^ np.uint64(np.uint32(row[w]))) * np.uint64(1099511628211)
-    return h
+    """FNV-1a over the words, as four interleaved streams (word w feeds stream w % 4) combined
+    at the end: one stream is a chain of dependent multiplies, four overlap, and a row of a
+    big vocabulary has thousands of words (cl100k: 3,134) to hash for every state."""
+    prime = np.uint64(1099511628211)
+    h0 = h1 = h2 = h3 = np.uint64(1469598103934665603)
+    n = row.shape[0]
+    w = 0
+    while w + 4 <= n:
+        h0 = (h0 ^ np.uint64(np.uint32(row[w]))) * prime
+        h1 = (h1 ^ np.uint64(np.uint32(row[w + 1]))) * prime
+        h2 = (h2 ^ np.uint64(np.uint32(row[w + 2]))) * prime
+        h3 = (h3 ^ np.uint64(np.uint32(row[w + 3]))) * prime
+        w += 4
+    while w < n:
+        h0 = (h0 ^ np.uint64(np.uint32(row[w]))) * prime
+        w += 1
+    return (((h0 * prime) ^ h1) * prime ^ h2) * prime ^ h3
 
 
 # States walked side by side through the trie, and how far ahead in the queue a batch may
@@ -686,13 +703,16 @@ def _copy_bytes(typingctx, target, target_at, source, source_at, count):
 def gather_tokens(token_data, token_offsets, keep):
     """Bytes of the kept tokens only: (uint8[total_kept], int32[n_tokens + 1]); others empty.
 
-    Args: token_data uint8[total]; token_offsets int64[n_tokens + 1]; keep bool[n_tokens].
+    Args: token_data uint8[total]; token_offsets int64[n_tokens + 1]; keep int32[ceil(n_tokens
+    / 32)] packed like a mask row (bit t % 32 of word t // 32 set = token t kept; bits past
+    n_tokens are ignored).
 
-    One pass finds the runs of consecutive kept tokens without branching on `keep` (a run's
+    One pass finds the runs of consecutive kept tokens without branching on each bit (a run's
     first and end index are written at every token and kept by advancing the count only where
-    a run starts or ends), then each run's bytes, adjacent in `token_data`, are one memcpy.
+    a run starts or ends); a word with no bit set only repeats the offset, the common case
+    when few tokens are kept. Then each run's bytes, adjacent in `token_data`, are one memcpy.
     """
-    n_tokens = keep.shape[0]
+    n_tokens = token_offsets.shape[0] - 1
     new_offsets = np.empty(n_tokens + 1, np.int32)
     run_first = np.empty(n_tokens // 2 + 2, np.int32)
     run_end = np.empty(n_tokens // 2 + 2, np.int32)
@@ -701,15 +721,29 @@ def gather_tokens(token_data, token_offsets, keep):
     n_runs = 0
     n_ended = 0
     previous = 0
-    for t in range(n_tokens):
-        kept = np.int64(keep[t])
-        total += (token_offsets[t + 1] - token_offsets[t]) * kept
-        new_offsets[t + 1] = total
-        run_first[n_runs] = t
-        n_runs += kept & (1 - previous)
-        run_end[n_ended] = t
-        n_ended += previous & (1 - kept)
-        previous = kept
+    for w in range((n_tokens + 31) // 32):
+        base = w * 32
+        count = min(32, n_tokens - base)
+        word = np.uint32(keep[w])
+        if word == 0:
+            if previous:
+                run_end[n_ended] = base
+                n_ended += 1
+                previous = 0
+            fill = np.int32(total)
+            for k in range(count):
+                new_offsets[base + k + 1] = fill
+            continue
+        for k in range(count):
+            t = base + k
+            kept = np.int64((word >> np.uint32(k)) & np.uint32(1))
+            total += (token_offsets[t + 1] - token_offsets[t]) * kept
+            new_offsets[t + 1] = total
+            run_first[n_runs] = t
+            n_runs += kept & (1 - previous)
+            run_end[n_ended] = t
+            n_ended += previous & (1 - kept)
+            previous = kept
     run_end[n_ended] = n_tokens
     data = np.empty(total, np.uint8)
     for run in range(n_runs):

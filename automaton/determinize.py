@@ -13,6 +13,7 @@ with `TooManyStatesError` once `max_states` states (the dead state included) wou
 """
 from __future__ import annotations
 
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -35,25 +36,21 @@ class DenseDFA(NamedTuple):
     initial: int
 
 
-def nfa_byte_classes(nfa: ByteNFA) -> list[int]:
-    """byte -> class, where a class is a maximal run of bytes that no edge boundary cuts."""
-    cuts = bytearray(257)
+def nfa_byte_classes(nfa: ByteNFA) -> np.ndarray:
+    """int32[256] byte -> class, where a class is a maximal run of bytes that no edge boundary
+    cuts (classes numbered from 0 in byte order)."""
+    cuts = np.zeros(257, dtype=np.int32)
+    cuts[0] = 1
     for state_edges in nfa.edges:
         for lo, hi, _ in state_edges:
             cuts[lo] = 1
             cuts[hi + 1] = 1
-    classes = []
-    current = -1
-    for byte in range(256):
-        if byte == 0 or cuts[byte]:
-            current += 1
-        classes.append(current)
-    return classes
+    return np.cumsum(cuts[:256], dtype=np.int32) - 1
 
 
 def determinize(nfa: ByteNFA, max_states: int, deadline: Deadline) -> DenseDFA:
     byte_class = nfa_byte_classes(nfa)
-    n_classes = byte_class[255] + 1
+    n_classes = int(byte_class[255]) + 1
     clo_offsets, clo_states = kernels.epsilon_closures(*_epsilon_csr(nfa))
     edge_offsets, edge_lo, edge_hi, edge_target = _edge_csr(nfa, byte_class)
 
@@ -83,7 +80,7 @@ def determinize(nfa: ByteNFA, max_states: int, deadline: Deadline) -> DenseDFA:
         deadline.check("determinizing")
 
     return DenseDFA(
-        byte_classes=np.asarray(byte_class, dtype=np.uint8),
+        byte_classes=byte_class.astype(np.uint8),
         table=table[:n_sets].copy(),
         accepting=accepting[:n_sets].copy(),
         initial=1 if len(start) else 0,
@@ -94,18 +91,17 @@ def _epsilon_csr(nfa: ByteNFA) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(eps_offsets int64[n + 1], eps_targets int32[k], kept bool[n]) for `epsilon_closures`;
     kept = the states a DFA state records: those with byte edges, and the final state."""
     eps_offsets = np.zeros(nfa.num_states + 1, dtype=np.int64)
-    eps_offsets[1:] = np.cumsum([len(targets) for targets in nfa.epsilon])
-    eps_targets = np.fromiter((t for targets in nfa.epsilon for t in targets), dtype=np.int32, count=int(eps_offsets[-1]))
-    kept = np.fromiter((bool(edges) for edges in nfa.edges), dtype=np.bool_, count=nfa.num_states)
+    eps_offsets[1:] = np.cumsum(list(map(len, nfa.epsilon)))
+    eps_targets = np.array(list(chain.from_iterable(nfa.epsilon)), dtype=np.int32)
+    kept = np.array(list(map(bool, nfa.edges)), dtype=np.bool_)
     kept[nfa.final] = True
     return eps_offsets, eps_targets, kept
 
 
-def _edge_csr(nfa: ByteNFA, byte_class: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _edge_csr(nfa: ByteNFA, byte_class: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Byte edges as CSR by source: (offsets int64[n + 1], first class int32[k], last class
     int32[k], target int32[k])."""
     offsets = np.zeros(nfa.num_states + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(edges) for edges in nfa.edges])
-    flat = np.array([edge for edges in nfa.edges for edge in edges], dtype=np.int64).reshape(-1, 3)
-    classes = np.asarray(byte_class, dtype=np.int32)
-    return offsets, classes[flat[:, 0]], classes[flat[:, 1]], np.ascontiguousarray(flat[:, 2], dtype=np.int32)
+    offsets[1:] = np.cumsum(list(map(len, nfa.edges)))
+    flat = np.array(list(chain.from_iterable(nfa.edges)), dtype=np.int64).reshape(-1, 3)
+    return offsets, byte_class[flat[:, 0]], byte_class[flat[:, 1]], flat[:, 2].astype(np.int32)

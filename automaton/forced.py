@@ -24,15 +24,19 @@ __all__ = ["forced_bytes_table", "sole_tokens", "MAX_FORCED_BYTES"]
 MAX_FORCED_BYTES = 256
 
 
-def _only_live_byte(table: np.ndarray, byte_classes: np.ndarray, accepting: np.ndarray) -> np.ndarray:
-    """int16[n_dfa]: the single byte that leads to a live state, or -1 (none, several, accepting)."""
-    targets = table[:, byte_classes]  # [n_dfa, 256]
-    live = targets != DEAD_STATE
-    count = live.sum(axis=1)
-    only = np.where(count == 1, live.argmax(axis=1), -1).astype(np.int16)
-    only[accepting] = -1
-    only[DEAD_STATE] = -1
-    return only
+def _only_live_byte(table: np.ndarray, byte_classes: np.ndarray, accepting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(only int16[n_dfa], after int64[n_dfa]): the single byte that leads to a live state and
+    the state it leads to, or -1 and -1 (no such byte, several, or an accepting state)."""
+    live = table != DEAD_STATE  # [n_dfa, n_classes]: all but the dead state are live (minimal DFA)
+    class_size = np.bincount(byte_classes, minlength=table.shape[1])
+    lowest_byte = np.empty(table.shape[1], dtype=np.int16)
+    lowest_byte[byte_classes[::-1]] = np.arange(255, -1, -1, dtype=np.int16)
+    only_class = live.argmax(axis=1)
+    forced = (live @ class_size == 1) & ~accepting
+    forced[DEAD_STATE] = False
+    only = np.where(forced, lowest_byte[only_class], -1).astype(np.int16)
+    after = np.where(forced, table[np.arange(table.shape[0]), only_class], -1).astype(np.int64)
+    return only, after
 
 
 def forced_bytes_table(
@@ -44,10 +48,7 @@ def forced_bytes_table(
         table: int32[n_dfa, n_classes]; byte_classes: uint8[256]; accepting: bool[n_dfa].
         dfa_state_of: int32[n_states], the DFA state behind each index state.
     """
-    only = _only_live_byte(table, byte_classes, accepting)
-    forced_states = np.flatnonzero(only >= 0)
-    after = np.full(table.shape[0], -1, dtype=np.int64)  # the state the forced byte leads to
-    after[forced_states] = table[forced_states, byte_classes[only[forced_states]]]
+    only, after = _only_live_byte(table, byte_classes, accepting)
     only_byte, next_state = only.tolist(), after.tolist()
     memo: dict[int, bytes] = {}
 

@@ -634,14 +634,14 @@ def _live_states(accepting: np.ndarray, succ_offsets: np.ndarray, succ: np.ndarr
 
 def _allowed_token_bytes(vocabulary, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Token bytes restricted to the tokens some row allows: (uint8[total], int32[n_tokens + 1])."""
-    n_tokens = vocabulary.num_tokens
-    union = np.bitwise_or.reduce(masks, axis=0) if masks.shape[0] else np.zeros(masks.shape[1], np.int32)
-    bits = np.unpackbits(union.astype("<i4").view(np.uint8), bitorder="little")[:n_tokens].astype(bool)
-
+    n_words = (vocabulary.num_tokens + 31) // 32  # the logits width is at least the token count
+    union = np.zeros(n_words, np.int32)
+    if masks.shape[0]:
+        np.bitwise_or.reduce(masks[:, :n_words], axis=0, out=union)
     return kernels.gather_tokens(
         np.ascontiguousarray(vocabulary.token_data, dtype=np.uint8),
         np.ascontiguousarray(vocabulary.token_offsets, dtype=np.int64),
-        bits,
+        union,
     )
 
 
@@ -720,7 +720,8 @@ def byte_trie(vocabulary) -> _ByteTrie:
             np.ascontiguousarray(vocabulary.token_data, dtype=np.uint8),
             np.ascontiguousarray(vocabulary.token_offsets, dtype=np.int64),
         )
-        arrays = kernels.layout_trie(parent, symbol, token_node)
+        listed = np.flatnonzero(token_node).astype(np.int32)  # empty tokens end at the root
+        arrays = kernels.layout_trie(parent, symbol, listed, token_node[listed])
         node_byte, node_depth, node_end = arrays[:3]
         first = np.flatnonzero(node_depth == 1)
         first_byte_nodes = np.zeros(256)
@@ -777,7 +778,6 @@ def class_trie(vocabulary, dfa: ByteDFA, *, merge: bool | None = None) -> tuple:
     if not merge:
         return (classes[trie.arrays[0]], *trie.arrays[1:])
     dead_class = ~(dfa.table != DEAD_STATE).any(axis=0)
-    parent, symbol, token_node = kernels.quotient_trie(
+    return kernels.layout_trie(*kernels.quotient_trie(
         *trie.arrays, vocabulary.num_tokens, classes, dead_class, trie.max_depth,
-    )
-    return kernels.layout_trie(parent, symbol, token_node)
+    ))

@@ -44,11 +44,11 @@ _TRIE = ("u1[::1]", "i4[::1]", "i4[::1]", "i4[::1]", "i4[::1]")  # node_class ..
 
 KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "insert_tokens": ("_kernels", ("u1[::1]", "i8[::1]"), "Tuple((i4[::1], u1[::1], i4[::1]))"),
-    "layout_trie": ("_kernels", ("i4[::1]", "u1[::1]", "i4[::1]"), f"Tuple(({', '.join(_TRIE)}))"),
+    "layout_trie": ("_kernels", ("i4[::1]", "u1[::1]", "i4[::1]", "i4[::1]"), f"Tuple(({', '.join(_TRIE)}))"),
     "quotient_trie": (
         "_kernels",
         (*_TRIE, "i8", "u1[::1]", "b1[::1]", "i8"),
-        "Tuple((i4[::1], u1[::1], i4[::1]))",
+        "Tuple((i4[::1], u1[::1], i4[::1], i4[::1]))",
     ),
     "explore_states": (
         "_kernels",
@@ -65,7 +65,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
         ("i8", "i8", "i4[::1]", "i4[::1]", "i4[:, ::1]", "i8[::1]", "i4[::1]", "i8"),
         "Tuple((i8, i4[::1], i4[:, ::1], i4[::1], i8[::1], i4[::1]))",
     ),
-    "gather_tokens": ("_kernels", ("u1[::1]", "i8[::1]", "b1[::1]"), "Tuple((u1[::1], i4[::1]))"),
+    "gather_tokens": ("_kernels", ("u1[::1]", "i8[::1]", "i4[::1]"), "Tuple((u1[::1], i4[::1]))"),
     "row_ids": ("_kernels", ("i4[:, ::1]", "b1[::1]", "i8[::1]"), "Tuple((i4[::1], i4[::1]))"),
     **{
         f"fill_rows_{width}": ("_mask_kernels", (f"{width}[:, ::1]", "u1[:, ::1]", width, "u8[::1]"), "i8")
@@ -150,20 +150,23 @@ def _argument_check(argument_types: tuple[str, ...]):
             specs.append(None)
     count = len(specs)
 
-    def matches(args) -> bool:
+    def matches(args) -> bool:  # on every call of a kernel: the common cases are tested first
         if len(args) != count:
             return False
         for value, spec in zip(args, specs):
             if spec is None:
-                if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
+                if type(value) is not int and (
+                    not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_))
+                ):
                     return False
-            elif not (
-                type(value) is np.ndarray
-                and value.dtype == spec[0]
-                and value.ndim == spec[1]
-                and value.flags.c_contiguous
-                and value.flags.aligned
-            ):
+                continue
+            if type(value) is not np.ndarray:
+                return False
+            dtype = value.dtype
+            if (dtype is not spec[0] and dtype != spec[0]) or value.ndim != spec[1]:
+                return False
+            flags = value.flags
+            if not (flags.c_contiguous and flags.aligned):
                 return False
         return True
 

@@ -46,20 +46,19 @@ def minimize(dfa: DenseDFA, deadline: Deadline) -> DenseDFA:
 
 def merge_byte_classes(byte_classes: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Merge classes with equal columns; new classes are numbered by their lowest byte."""
+    present, lowest_byte = np.unique(byte_classes, return_index=True)
     column_id: dict[bytes, int] = {}
-    old_to_new: dict[int, int] = {}
+    new_of_old = np.zeros(table.shape[1], dtype=np.uint8)
     kept_columns: list[int] = []
-    for old in byte_classes.tolist():
-        if old in old_to_new:
-            continue
-        key = table[:, old].tobytes()
+    columns = np.ascontiguousarray(table.T)
+    for old in present[np.argsort(lowest_byte)].tolist():  # classes in order of their lowest byte
+        key = columns[old].tobytes()
         new = column_id.get(key)
         if new is None:
             new = column_id[key] = len(kept_columns)
             kept_columns.append(old)
-        old_to_new[old] = new
-    merged_classes = np.array([old_to_new[old] for old in byte_classes.tolist()], dtype=np.uint8)
-    return merged_classes, np.ascontiguousarray(table[:, kept_columns])
+        new_of_old[old] = new
+    return new_of_old[byte_classes], np.ascontiguousarray(table[:, kept_columns])
 
 
 def equivalence_blocks(table: np.ndarray, accepting: np.ndarray, deadline: Deadline) -> np.ndarray:

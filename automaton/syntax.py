@@ -75,7 +75,7 @@ def parse_prepared(pattern: str, prepared: Prepared) -> Node:
     except Unsupported as error:
         position = prepared.origins[min(parser.index, len(prepared.text))]
         raise UnsupportedRegexError(pattern, str(error) or "construct", position) from None
-    return _Walk(pattern, prepared.atoms).node(tree, REFlags(0))
+    return _Walk(pattern, prepared.atoms).node(tree, 0)
 
 
 def _check_with_re(pattern: str) -> None:
@@ -89,33 +89,53 @@ def _check_with_re(pattern: str) -> None:
             raise RegexSyntaxError(pattern, None, str(error) or type(error).__name__) from None
 
 
+_CASE_INSENSITIVE = REFlags.CASE_INSENSITIVE.value
+_SINGLE_LINE = REFlags.SINGLE_LINE.value
+
+
 class _Walk:
+    """interegular's tree -> ours, the flags carried as the int value of `REFlags`.
+
+    Nodes are told apart by their exact class first (an `isinstance` test against
+    interegular's abstract base classes is slow), and each distinct character group is
+    converted once per flag set: literal text repeats the same ones."""
+
     def __init__(self, pattern: str, atoms: dict[str, Atom]):
         self.pattern = pattern
         self.atoms = atoms
+        self.char_sets: dict[tuple, CharSet] = {}
 
-    def node(self, item, flags: REFlags) -> Node:
+    def node(self, item, flags: int) -> Node:
+        kind = type(item)
+        if kind is _CharGroup:
+            key = (item.chars, item.negated, flags)
+            found = self.char_sets.get(key)
+            if found is None:
+                found = self.char_sets[key] = self.char_set(item, flags)
+            return found
+        if kind is _Concatenation:
+            parts = [self.node(part, flags) for part in item.parts if part is not None]
+            parts = [part for part in parts if part is not EMPTY_STRING]
+            if not parts:
+                return EMPTY_STRING
+            return parts[0] if len(parts) == 1 else Concat(tuple(parts))
+        if kind is _Repeated:
+            return Repeat(self.node(item.base, flags), item.min, item.max)
         if isinstance(item, Pattern):
-            flags = (flags | item.added_flags) & ~item.removed_flags
+            flags = (flags | item.added_flags.value) & ~item.removed_flags.value
             options = tuple(self.node(option, flags) for option in item.options)
             return options[0] if len(options) == 1 else Alternation(options)
-        if isinstance(item, _Concatenation):
-            parts = tuple(self.node(part, flags) for part in item.parts if part is not None)
-            parts = tuple(part for part in parts if part != EMPTY_STRING)
-            return parts[0] if len(parts) == 1 else Concat(parts)
-        if isinstance(item, _Repeated):
-            return Repeat(self.node(item.base, flags), item.min, item.max)
         if isinstance(item, _CharGroup):
             return self.char_set(item, flags)
         if item is _DOT:
-            return CharSet(_ANY if flags & REFlags.SINGLE_LINE else _ANY_BUT_NEWLINE)
+            return CharSet(_ANY if flags & _SINGLE_LINE else _ANY_BUT_NEWLINE)
         if item is _EMPTY:
             return EMPTY_STRING
         if isinstance(item, _NonCapturing):
             raise UnsupportedRegexError(self.pattern, "lookbehind" if item.backwards else "lookahead")
         raise TypeError(f"unexpected node from interegular: {item!r}")
 
-    def char_set(self, group: _CharGroup, flags: REFlags) -> CharSet:
+    def char_set(self, group: _CharGroup, flags: int) -> CharSet:
         ranges: list[tuple[int, int]] = []
         negated = group.negated
         for char in group.chars:
@@ -127,7 +147,7 @@ class _Walk:
             else:
                 ranges.extend(atom.ranges)
                 negated ^= atom.negated
-        code_points = normalize(ranges)
-        if flags & REFlags.CASE_INSENSITIVE:
+        code_points = normalize(ranges) if len(ranges) > 1 else tuple(ranges)
+        if flags & _CASE_INSENSITIVE:
             code_points = ascii_case_fold(code_points)
         return CharSet(complement(code_points) if negated else code_points)

@@ -34,9 +34,12 @@ def test_quotient_trie_gives_each_class_string_one_node(tokens, n_classes, seed)
     dead_class = rng.random(n_classes) < 0.3
     vocab = automaton.Vocabulary.from_token_bytes(tokens + [None], eos_token_ids=[len(tokens)])
     trie = byte_trie(vocab)
-    parent, symbol, token_node = _kernels.quotient_trie(
+    parent, symbol, listed_tokens, listed_nodes = _kernels.quotient_trie(
         *trie.arrays, vocab.num_tokens, class_of, dead_class, trie.max_depth
     )
+    assert len(set(listed_tokens.tolist())) == listed_tokens.shape[0], "a token listed twice"
+    token_node = np.zeros(vocab.num_tokens, np.int32)
+    token_node[listed_tokens] = listed_nodes
     node_of_string = {}
     for token_id, data in enumerate(tokens):
         classes = tuple(int(class_of[b]) for b in data)

@@ -1,4 +1,5 @@
-"""`_kernels.gather_tokens` (one copy per run of kept tokens) against slicing each token alone."""
+"""`_kernels.gather_tokens` (one copy per run of kept tokens, kept bits packed like a mask row)
+against slicing each token alone."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,15 +9,32 @@ from hypothesis import strategies as st
 from automaton import _kernels
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.binary(max_size=6), st.booleans()), max_size=40))
-def test_gather_tokens_keeps_exactly_the_kept_tokens_bytes(tokens):
-    data = np.frombuffer(b"".join(raw for raw, _ in tokens), dtype=np.uint8)
+@st.composite
+def tokens_and_kept(draw):
+    """(token bytes, kept flags): kept tokens either anywhere or a few among long unkept runs
+    (whole 32-token words with no bit set)."""
+    tokens = draw(st.lists(st.binary(max_size=6), max_size=150))
+    if draw(st.booleans()):
+        kept = draw(st.lists(st.booleans(), min_size=len(tokens), max_size=len(tokens)))
+    else:
+        chosen = draw(st.sets(st.integers(0, max(len(tokens) - 1, 0)), max_size=4)) if tokens else set()
+        kept = [t in chosen for t in range(len(tokens))]
+    return tokens, kept
+
+
+@settings(max_examples=300, deadline=None)
+@given(tokens_and_kept())
+def test_gather_tokens_keeps_exactly_the_kept_tokens_bytes(case):
+    tokens, kept = case
+    data = np.frombuffer(b"".join(tokens), dtype=np.uint8)
     offsets = np.zeros(len(tokens) + 1, dtype=np.int64)
-    np.cumsum([len(raw) for raw, _ in tokens], out=offsets[1:])
-    keep = np.array([kept for _, kept in tokens], dtype=np.bool_)
-    gathered, new_offsets = _kernels.gather_tokens(data, offsets, keep)
+    np.cumsum([len(raw) for raw in tokens], out=offsets[1:])
+    # packed like a mask row, with bits set past the last token too (they must be ignored)
+    bits = np.ones(32 * (len(tokens) // 32 + 1), dtype=np.bool_)
+    bits[: len(tokens)] = kept
+    packed = np.packbits(bits, bitorder="little").view("<i4").astype(np.int32)
+    gathered, new_offsets = _kernels.gather_tokens(data, offsets, packed)
     assert new_offsets.dtype == np.int32 and new_offsets[0] == 0
-    for t, (raw, kept) in enumerate(tokens):
-        assert gathered[new_offsets[t] : new_offsets[t + 1]].tobytes() == (raw if kept else b"")
-    assert len(gathered) == sum(len(raw) for raw, kept in tokens if kept)
+    for t, raw in enumerate(tokens):
+        assert gathered[new_offsets[t] : new_offsets[t + 1]].tobytes() == (raw if kept[t] else b"")
+    assert len(gathered) == sum(len(raw) for raw, k in zip(tokens, kept) if k)
