@@ -3,6 +3,7 @@
     refine_blocks(initial_group, sources, run_lo, run_hi, bounds) -> int32[n_states] block ids
     live_states(accepting, sources, bounds) -> bool[n_states] (an accepting state is reachable)
     breadth_first_order(quotient, dead_block, initial_block) -> int64[n_reached] block order
+    runs_by_target(table) -> (sources, run_lo, run_hi, bounds), the edge runs below
 
 Inputs (see `automaton.minimize`): initial_group int32[n_states] (0 non-live, 1 live
 rejecting, 2 accepting); the edges as runs of consecutive classes with one target, grouped by
@@ -18,7 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["refine_blocks", "live_states", "breadth_first_order"]
+__all__ = ["refine_blocks", "live_states", "breadth_first_order", "runs_by_target"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -198,3 +199,39 @@ def breadth_first_order(quotient, dead_block, initial_block):
                 n_order += 1
         walked += 1
     return order[:n_order].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def runs_by_target(table):
+    """The edges of `table` (int32[n_states, n_classes], complete) as runs of consecutive
+    classes with one target, the dead state (0) left out, grouped by target (a counting
+    sort): int32 arrays (sources, run_lo, run_hi, bounds[n_states + 1]); within a target, runs
+    keep the order of their source and first class."""
+    n_states, n_classes = table.shape
+    bounds = np.zeros(n_states + 1, np.int32)
+    n_runs = 0
+    for state in range(n_states):
+        for cls in range(n_classes):
+            target = table[state, cls]
+            if target != 0 and (cls == 0 or table[state, cls - 1] != target):
+                bounds[target + 1] += 1
+                n_runs += 1
+    for target in range(n_states):
+        bounds[target + 1] += bounds[target]
+    fill = bounds[:n_states].copy()
+    sources = np.empty(n_runs, np.int32)
+    run_lo = np.empty(n_runs, np.int32)
+    run_hi = np.empty(n_runs, np.int32)
+    for state in range(n_states):
+        cls = 0
+        while cls < n_classes:
+            target = table[state, cls]
+            last = cls
+            while last + 1 < n_classes and table[state, last + 1] == target:
+                last += 1
+            if target != 0:
+                at = fill[target]
+                sources[at], run_lo[at], run_hi[at] = state, cls, last
+                fill[target] += 1
+            cls = last + 1
+    return sources, run_lo, run_hi, bounds

@@ -380,7 +380,7 @@ def explore_states(
     bucket[0] = _fanout_bucket(table, initial)
     row_of_id = np.zeros(n_dfa, np.int32)
 
-    masks = np.zeros((16, n_words), np.int32)
+    masks = np.empty((16, n_words), np.int32)  # rows past n_rows are never read
     n_rows = 0
     hash_slots = np.full(64, _HASH_EMPTY, np.int64)
 
@@ -494,7 +494,7 @@ def walk_states(
     n = states.shape[0]
     n_dfa = table.shape[0]
     walk, rows, seen_mark, found, n_found = _walk_buffers(max_depth, n_dfa, n_words)
-    masks = np.zeros((16, n_words), np.int32)
+    masks = np.empty((16, n_words), np.int32)
     n_rows = 0
     hash_slots = np.full(64, _HASH_EMPTY, np.int64)
     row_of = np.zeros(n, np.int32)
@@ -565,7 +565,7 @@ def number_walked_states(initial, n_dfa, states, row_of, masks, found_offsets, f
         n_edges += found_offsets[at + 1] - found_offsets[at]
         i += 1
 
-    out_masks = np.zeros((16, n_words), np.int32)
+    out_masks = np.empty((16, n_words), np.int32)
     n_rows = 0
     hash_slots = np.full(64, _HASH_EMPTY, np.int64)
     row_id = np.full(masks.shape[0], -1, np.int32)
@@ -620,7 +620,7 @@ def _store_row(row, masks, n_rows, hash_slots):
             return candidate, masks, n_rows, hash_slots
         slot = (slot + 1) & (capacity - 1)
     if n_rows == masks.shape[0]:
-        grown = np.zeros((2 * n_rows, n_words), np.int32)
+        grown = np.empty((2 * n_rows, n_words), np.int32)
         grown[:n_rows] = masks
         masks = grown
     masks[n_rows] = row
@@ -656,7 +656,7 @@ def _breadth_first_numbering(n_states, dfa_of_id, row_of_id, masks, succ, succ_s
 
     n_rows = masks.shape[0]
     new_row = np.full(n_rows, -1, np.int32)
-    out_masks = np.zeros_like(masks)
+    out_masks = np.empty_like(masks)  # every stored row is some state's row
     dfa_state_of = np.zeros(n_states, np.int32)
     mask_of = np.zeros(n_states, np.int32)
     succ_offsets = np.zeros(n_states + 1, np.int64)

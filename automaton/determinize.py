@@ -39,20 +39,28 @@ class DenseDFA(NamedTuple):
 def nfa_byte_classes(nfa: ByteNFA) -> np.ndarray:
     """int32[256] byte -> class, where a class is a maximal run of bytes that no edge boundary
     cuts (classes numbered from 0 in byte order)."""
+    return _byte_classes(_flat_edges(nfa))
+
+
+def _flat_edges(nfa: ByteNFA) -> np.ndarray:
+    """int64[k, 3]: every byte edge (lo, hi, target), states in order."""
+    return np.array(list(chain.from_iterable(nfa.edges)), dtype=np.int64).reshape(-1, 3)
+
+
+def _byte_classes(flat_edges: np.ndarray) -> np.ndarray:
     cuts = np.zeros(257, dtype=np.int32)
     cuts[0] = 1
-    for state_edges in nfa.edges:
-        for lo, hi, _ in state_edges:
-            cuts[lo] = 1
-            cuts[hi + 1] = 1
+    cuts[flat_edges[:, 0]] = 1
+    cuts[flat_edges[:, 1] + 1] = 1
     return np.cumsum(cuts[:256], dtype=np.int32) - 1
 
 
 def determinize(nfa: ByteNFA, max_states: int, deadline: Deadline) -> DenseDFA:
-    byte_class = nfa_byte_classes(nfa)
+    flat_edges = _flat_edges(nfa)
+    byte_class = _byte_classes(flat_edges)
     n_classes = int(byte_class[255]) + 1
     clo_offsets, clo_states = kernels.epsilon_closures(*_epsilon_csr(nfa))
-    edge_offsets, edge_lo, edge_hi, edge_target = _edge_csr(nfa, byte_class)
+    edge_offsets, edge_lo, edge_hi, edge_target = _edge_csr(nfa, flat_edges, byte_class)
 
     pool = np.zeros(1024, np.int32)
     set_offsets = np.zeros(64, np.int64)
@@ -98,10 +106,11 @@ def _epsilon_csr(nfa: ByteNFA) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return eps_offsets, eps_targets, kept
 
 
-def _edge_csr(nfa: ByteNFA, byte_class: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Byte edges as CSR by source: (offsets int64[n + 1], first class int32[k], last class
-    int32[k], target int32[k])."""
+def _edge_csr(
+    nfa: ByteNFA, flat_edges: np.ndarray, byte_class: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Byte edges (`_flat_edges`) as CSR by source: (offsets int64[n + 1], first class int32[k],
+    last class int32[k], target int32[k])."""
     offsets = np.zeros(nfa.num_states + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(list(map(len, nfa.edges)))
-    flat = np.array(list(chain.from_iterable(nfa.edges)), dtype=np.int64).reshape(-1, 3)
-    return offsets, byte_class[flat[:, 0]], byte_class[flat[:, 1]], flat[:, 2].astype(np.int32)
+    return offsets, byte_class[flat_edges[:, 0]], byte_class[flat_edges[:, 1]], flat_edges[:, 2].astype(np.int32)

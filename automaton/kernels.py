@@ -74,6 +74,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "refine_blocks": ("_hopcroft", ("i4[::1]",) * 5, "i4[::1]"),
     "live_states": ("_hopcroft", ("b1[::1]", "i4[::1]", "i4[::1]"), "b1[::1]"),
     "breadth_first_order": ("_hopcroft", ("i8[:, ::1]", "i8", "i8"), "i8[::1]"),
+    "runs_by_target": ("_hopcroft", ("i4[:, ::1]",), "Tuple((i4[::1], i4[::1], i4[::1], i4[::1]))"),
     "epsilon_closures": ("_subsets", ("i8[::1]", "i4[::1]", "b1[::1]"), "Tuple((i8[::1], i4[::1]))"),
     "find_or_add_set": (
         "_subsets",

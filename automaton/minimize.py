@@ -73,30 +73,10 @@ def equivalence_blocks(table: np.ndarray, accepting: np.ndarray, deadline: Deadl
     classes with one target; classes that enter a splitter from exactly the same states split
     alike, so each such group of classes is used once.
     """
-    sources, run_lo, run_hi, bounds = _runs_by_target(table)
+    sources, run_lo, run_hi, bounds = kernels.runs_by_target(np.ascontiguousarray(table, dtype=np.int32))
     live = kernels.live_states(np.ascontiguousarray(accepting, dtype=np.bool_), sources, bounds)
     group = np.where(live, np.where(accepting, 2, 1), 0).astype(np.int32)
     deadline.check("minimizing")
     block_of = kernels.refine_blocks(group, sources, run_lo, run_hi, bounds)
     deadline.check("minimizing")
     return block_of
-
-
-def _runs_by_target(table: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Runs of consecutive classes with one target (the dead state left out), grouped by target:
-    int32 arrays (sources, lo, hi, bounds); run i is sources[i] --classes lo[i]..hi[i]--> t for
-    the t with bounds[t] <= i < bounds[t+1]."""
-    n_states, n_classes = table.shape
-    starts = np.ones(table.shape, dtype=np.bool_)
-    starts[:, 1:] = table[:, 1:] != table[:, :-1]
-    rows, lo = np.nonzero(starts)
-    hi = np.empty_like(lo)
-    hi[:-1] = lo[1:] - 1
-    row_ends = np.ones(len(lo), dtype=np.bool_)
-    row_ends[:-1] = rows[1:] != rows[:-1]
-    hi[row_ends] = n_classes - 1
-    targets = table[rows, lo]
-    keep = np.flatnonzero(targets != 0)
-    order = keep[np.argsort(targets[keep], kind="stable")]
-    bounds = np.searchsorted(targets[order], np.arange(n_states + 1))
-    return tuple(np.ascontiguousarray(values, dtype=np.int32) for values in (rows[order], lo[order], hi[order], bounds))

@@ -1,0 +1,68 @@
+"""The pieces of minimisation against plain statements of what they compute: the edge runs
+grouped by target (`_hopcroft.runs_by_target`) and the merge of byte classes with equal
+columns (`minimize.merge_byte_classes`)."""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from automaton import _hopcroft
+from automaton.minimize import merge_byte_classes
+
+
+@st.composite
+def complete_tables(draw):
+    """int32[n_states, n_classes] with every entry a state, few distinct targets (long runs)."""
+    n_states = draw(st.integers(1, 8))
+    n_classes = draw(st.integers(1, 10))
+    cells = draw(st.lists(st.integers(0, min(n_states - 1, 3)), min_size=n_states * n_classes,
+                          max_size=n_states * n_classes))
+    return np.array(cells, dtype=np.int32).reshape(n_states, n_classes)
+
+
+def runs_by_definition(table):
+    """[(target, source, lo, hi)] for every maximal run of one target in a row, target 0 left out,
+    sorted by target, then source, then lo."""
+    runs = []
+    for source, row in enumerate(table.tolist()):
+        lo = 0
+        for cls in range(1, len(row) + 1):
+            if cls == len(row) or row[cls] != row[lo]:
+                if row[lo] != 0:
+                    runs.append((row[lo], source, lo, cls - 1))
+                lo = cls
+    return sorted(runs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(complete_tables())
+def test_runs_by_target_lists_every_run_grouped_by_target(table):
+    sources, lo, hi, bounds = _hopcroft.runs_by_target(table)
+    assert bounds.shape[0] == table.shape[0] + 1 and bounds[0] == 0 and bounds[-1] == sources.shape[0]
+    got = [
+        (target, int(sources[i]), int(lo[i]), int(hi[i]))
+        for target in range(table.shape[0])
+        for i in range(bounds[target], bounds[target + 1])
+    ]
+    assert got == runs_by_definition(table)
+
+
+@settings(max_examples=300, deadline=None)
+@given(complete_tables(), st.data())
+def test_merged_byte_classes_keep_one_class_per_distinct_column(table, data):
+    n_classes = table.shape[1]
+    # every class holds at least one byte; the rest of the bytes are spread at random
+    spread = data.draw(st.lists(st.integers(0, n_classes - 1), min_size=256 - n_classes, max_size=256 - n_classes))
+    byte_classes = np.array(list(range(n_classes)) + spread, dtype=np.uint8)
+    byte_classes = byte_classes[np.random.default_rng(len(spread)).permutation(256)]
+    merged, merged_table = merge_byte_classes(byte_classes, table)
+    # each byte keeps its column; bytes share a class exactly when their columns are equal
+    assert np.array_equal(merged_table[:, merged], table[:, byte_classes])
+    columns = [table[:, c].tobytes() for c in byte_classes.tolist()]
+    for a in range(0, 256, 7):
+        for b in range(256):
+            assert (merged[a] == merged[b]) == (columns[a] == columns[b])
+    # classes numbered by their lowest byte
+    lowest = [int(np.flatnonzero(merged == c)[0]) for c in range(merged_table.shape[1])]
+    assert lowest == sorted(lowest)
