@@ -18,6 +18,16 @@ depth-first order:
                                   node .. node_end[node]-1 and can be skipped in one jump
     node_token_offsets int32[n_nodes + 1], node_tokens int32[n_ending]
                                   ids of the tokens whose bytes end at each node (CSR)
+
+The walks also take, in one symbol space (bytes for the byte trie, classes for a merged one):
+
+    node_below   uint64[n_nodes, w]  the symbols on the edges strictly below each node
+                                     (`subtree_symbols`; bit s % 64 of word s // 64)
+    state_loops  uint64[n_dfa, w]    the symbols on which each DFA state stays where it is
+                                     (none for the dead state); w = 0 when no state loops
+
+so that a walk that reaches a node in a state looping on every symbol below it (`.*`, a JSON
+string's `[^"]*`) knows without going further that all the subtree's tokens end in that state.
 """
 from __future__ import annotations
 
@@ -28,8 +38,8 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 __all__ = [
-    "insert_tokens", "layout_trie", "quotient_trie", "explore_states", "walk_states", "number_walked_states",
-    "gather_tokens", "row_ids", "DEAD",
+    "insert_tokens", "layout_trie", "quotient_trie", "subtree_symbols", "explore_states", "walk_states",
+    "number_walked_states", "gather_tokens", "row_ids", "DEAD",
 ]
 
 DEAD = 0  # the ByteDFA dead state
@@ -232,6 +242,34 @@ def quotient_trie(
 
 
 @numba.njit(cache=True, nogil=True)
+def subtree_symbols(node_symbol, node_depth, max_depth, n_words):
+    """uint64[n_nodes, n_words]: per node of a depth-first trie, the set of symbols on the
+    edges strictly below it (bit s % 64 of word s // 64).
+
+    One pass in reverse depth-first order, where a node's descendants come before it:
+    pending[d] gathers what the nodes of depth d met since their parent's last sibling hand
+    up, and a node takes pending[depth + 1] as its own set.
+
+    Args: node_symbol uint8[n_nodes] (the edge into each node), node_depth int32[n_nodes],
+    max_depth: at least the greatest depth, n_words: words per set (symbols < 64 * n_words).
+    """
+    n_nodes = node_symbol.shape[0]
+    below = np.zeros((n_nodes, n_words), np.uint64)
+    pending = np.zeros((max_depth + 2, n_words), np.uint64)
+    for node in range(n_nodes - 1, -1, -1):
+        depth = node_depth[node]
+        for k in range(n_words):
+            below[node, k] = pending[depth + 1, k]
+            pending[depth + 1, k] = 0
+        if node > 0:
+            for k in range(n_words):
+                pending[depth, k] |= below[node, k]
+            symbol = np.int64(node_symbol[node])
+            pending[depth, symbol >> 6] |= np.uint64(1) << np.uint64(symbol & 63)
+    return below
+
+
+@numba.njit(cache=True, nogil=True)
 def _row_hash(row):
     """FNV-1a over the words, as four interleaved streams (word w feeds stream w % 4) combined
     at the end: one stream is a chain of dependent multiplies, four overlap, and a row of a
@@ -259,20 +297,40 @@ _GROUP_WINDOW = 64
 
 
 @numba.njit(cache=True, nogil=True)
+def _loops_cover(walk, depth, lanes, node, node_below, state_loops):
+    """Whether every live lane's state at `depth` loops on all the symbols below `node`."""
+    for lane in range(lanes):
+        state = _U(walk[depth, lane])
+        if state != DEAD:
+            for k in range(_U(node_below.shape[1])):
+                if node_below[node, k] & ~state_loops[state, k]:
+                    return False
+    return True
+
+
+# A walk asks whether the loops cover a subtree only at nodes with at least this many
+# descendants: below that the answer saves less than asking costs.
+_COVER_MIN_BELOW = 4
+
+
+@numba.njit(cache=True, nogil=True)
 def _walk_batch(
     table, walk, allowed_end, node_class, node_depth, node_end, node_token_offsets, node_tokens,
-    rows, seen_mark, found, n_found, mark,
+    node_below, state_loops, rows, seen_mark, found, n_found, mark,
 ):
     """One pass over the trie for the `_LANES` DFA states in walk[0] (DEAD in unused lanes).
 
     Fills, per lane, `rows[lane]` with the bits of the tokens whose bytes end in a state `d`
     with `allowed_end[d]`, and `found[lane, :n_found[lane]]` with those end states in the order
     the walk meets them (each once: `seen_mark[lane, d] == mark` once met; `mark` must differ
-    from every earlier call's).
+    from every earlier call's). Where every live lane's state loops on all the symbols below a
+    node, the subtree's tokens (a contiguous slice of node_tokens) all end in those states and
+    are taken at once, the nodes below unvisited.
     """
     rows[:] = 0
     n_found[:] = 0
     n_nodes = _U(node_class.shape[0])
+    checks_loops = node_below.shape[1] > 0  # no words: no state loops, nothing to ask
     # The walk indexes with unsigned ints: numba then skips its negative-index checks,
     # which made this loop a third slower.
     node = _U(1)
@@ -288,7 +346,13 @@ def _walk_batch(
             node = _U(node_end[node])
             continue
         first = _U(node_token_offsets[node])
-        last = _U(node_token_offsets[node + _U(1)])
+        next_node = node + _U(1)
+        end = _U(node_end[node])
+        if checks_loops and end >= next_node + _U(_COVER_MIN_BELOW) and _loops_cover(
+            walk, depth, _U(_LANES), node, node_below, state_loops
+        ):
+            next_node = end
+        last = _U(node_token_offsets[next_node])
         if first < last:
             for lane in range(_U(_LANES)):
                 nxt = _U(walk[depth, lane])
@@ -300,7 +364,7 @@ def _walk_batch(
                         seen_mark[lane, nxt] = mark
                         found[lane, n_found[lane]] = nxt
                         n_found[lane] += 1
-        node += _U(1)
+        node = next_node
 
 
 @numba.njit(cache=True, nogil=True)
@@ -333,6 +397,8 @@ def explore_states(
     node_end,
     node_token_offsets,
     node_tokens,
+    node_below,
+    state_loops,
     max_depth,
     eos_ids,
     n_words,
@@ -354,7 +420,8 @@ def explore_states(
         table: int32[n_dfa, n_classes]; initial: DFA start state.
         allowed_end: bool[n_dfa] states a token may end in (live ones).
         accepting: bool[n_dfa].
-        node_*: the token trie over the DFA's byte classes (module docstring).
+        node_*: the token trie over the DFA's byte classes; node_below, state_loops: the
+            symbols below each node and each state's loops (module docstring).
         max_depth: at least the trie's greatest node depth (the byte trie's, known once per
             vocabulary: a scan for it here would cost a pass over every node per call).
         eos_ids: int32[k]; n_words: words per mask row (ceil(logits_width / 32)).
@@ -411,7 +478,7 @@ def explore_states(
                 walk[0, lane] = DEAD
         _walk_batch(
             table, walk, allowed_end, node_class, node_depth, node_end, node_token_offsets, node_tokens,
-            rows, seen_mark, found, n_found, n_batches,
+            node_below, state_loops, rows, seen_mark, found, n_found, n_batches,
         )
         n_batches += 1
 
@@ -471,6 +538,8 @@ def walk_states(
     node_end,
     node_token_offsets,
     node_tokens,
+    node_below,
+    state_loops,
     max_depth,
     eos_ids,
     n_words,
@@ -483,7 +552,8 @@ def walk_states(
     result.
 
     Args:
-        table, allowed_end, accepting, node_*, max_depth, eos_ids, n_words: as in `explore_states`.
+        table, allowed_end, accepting, node_*, state_loops, max_depth, eos_ids, n_words: as in
+            `explore_states`.
         states: int32[n] DFA states to walk.
 
     Returns:
@@ -507,7 +577,7 @@ def walk_states(
             walk[0, lane] = states[head + lane] if lane < size else DEAD
         _walk_batch(
             table, walk, allowed_end, node_class, node_depth, node_end, node_token_offsets, node_tokens,
-            rows, seen_mark, found, n_found, head,
+            node_below, state_loops, rows, seen_mark, found, n_found, head,
         )
         for lane in range(size):
             i = head + lane

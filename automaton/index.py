@@ -686,12 +686,14 @@ class _ByteTrie:
 
     byte_nodes: float64[256] nodes entered on each byte (root excluded).
     first_byte_nodes: float64[256] nodes in the subtree under each first byte (its root child).
+    bytes_below: uint64[n_nodes, 4] the bytes on the edges below each node (`subtree_symbols`).
     """
 
     arrays: tuple
     byte_nodes: np.ndarray
     first_byte_nodes: np.ndarray
     max_depth: int  # the longest token's length in bytes
+    bytes_below: np.ndarray
 
     @property
     def num_nodes(self) -> int:
@@ -726,9 +728,10 @@ def byte_trie(vocabulary) -> _ByteTrie:
         first = np.flatnonzero(node_depth == 1)
         first_byte_nodes = np.zeros(256)
         first_byte_nodes[node_byte[first]] = node_end[first] - first
+        max_depth = int(node_depth.max())
         trie = _ByteTrie(
             arrays, np.bincount(node_byte[1:], minlength=256).astype(np.float64), first_byte_nodes,
-            int(node_depth.max()),
+            max_depth, kernels.subtree_symbols(node_byte, node_depth, max_depth, 4),
         )
         if len(_BYTE_TRIES) >= 4:
             _BYTE_TRIES.pop(next(iter(_BYTE_TRIES)))
@@ -764,20 +767,47 @@ def should_merge_classes(trie: _ByteTrie, dfa: ByteDFA) -> bool:
 
 
 def class_trie(vocabulary, dfa: ByteDFA, *, merge: bool | None = None) -> tuple:
-    """The vocabulary's token trie over the DFA's byte classes, depth-first (see `_kernels`).
+    """The vocabulary's token trie over the DFA's byte classes, depth-first, as the walk
+    kernels take it: the five trie arrays, node_below and state_loops (see `_kernels`).
 
     merge: True to merge byte-trie nodes whose paths spell the same classes (classes dead in
         every state prune their whole subtrees); False to keep the byte trie's nodes, each
         labelled with its byte's class; None to choose by `should_merge_classes`.
-    Both give the same index.
+    Both give the same index. The merged trie's symbols are classes, the byte trie's bytes
+    (its node_below is kept with the vocabulary's trie); when no DFA state loops, node_below
+    and state_loops have no words and the walks skip the question.
     """
     trie = byte_trie(vocabulary)
     classes = np.ascontiguousarray(dfa.byte_classes, dtype=np.uint8)
     if merge is None:
         merge = should_merge_classes(trie, dfa)
+    class_loops = dfa.table == np.arange(dfa.num_states, dtype=dfa.table.dtype)[:, None]
+    class_loops[DEAD_STATE] = False
+    loops = class_loops.any()
     if not merge:
-        return (classes[trie.arrays[0]], *trie.arrays[1:])
+        labels = classes[trie.arrays[0]]
+        if not loops:
+            return (labels, *trie.arrays[1:], *_no_loops(labels.shape[0], dfa.num_states))
+        return (labels, *trie.arrays[1:], trie.bytes_below, _packed_sets(class_loops[:, classes]))
     dead_class = ~(dfa.table != DEAD_STATE).any(axis=0)
-    return kernels.layout_trie(*kernels.quotient_trie(
+    arrays = kernels.layout_trie(*kernels.quotient_trie(
         *trie.arrays, vocabulary.num_tokens, classes, dead_class, trie.max_depth,
     ))
+    if not loops:
+        return (*arrays, *_no_loops(arrays[0].shape[0], dfa.num_states))
+    n_words = -(-dfa.table.shape[1] // 64)
+    below = kernels.subtree_symbols(arrays[0], arrays[1], trie.max_depth, n_words)
+    return (*arrays, below, _packed_sets(class_loops))
+
+
+def _packed_sets(members: np.ndarray) -> np.ndarray:
+    """bool[n, k] -> uint64[n, ceil(k / 64)]: bit j % 64 of word j // 64 set where members[:, j]."""
+    n, k = members.shape
+    padded = np.zeros((n, -(-k // 64) * 64), dtype=np.bool_)
+    padded[:, :k] = members
+    return np.packbits(padded, axis=1, bitorder="little").view("<u8").astype(np.uint64, copy=False)
+
+
+def _no_loops(n_nodes: int, n_dfa: int) -> tuple[np.ndarray, np.ndarray]:
+    """node_below and state_loops with no words: the walks then never ask about loops."""
+    return np.zeros((n_nodes, 0), dtype=np.uint64), np.zeros((n_dfa, 0), dtype=np.uint64)

@@ -41,6 +41,7 @@ KERNELS_ENV = "AUTOMATON_KERNELS"
 SOURCE_MODULES = ("_kernels", "_hopcroft", "_subsets", "_mask_kernels")
 
 _TRIE = ("u1[::1]", "i4[::1]", "i4[::1]", "i4[::1]", "i4[::1]")  # node_class .. node_tokens
+_WALKED_TRIE = (*_TRIE, "u8[:, ::1]", "u8[:, ::1]")  # and node_below, state_loops
 
 KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "insert_tokens": ("_kernels", ("u1[::1]", "i8[::1]"), "Tuple((i4[::1], u1[::1], i4[::1]))"),
@@ -50,14 +51,15 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
         (*_TRIE, "i8", "u1[::1]", "b1[::1]", "i8"),
         "Tuple((i4[::1], u1[::1], i4[::1], i4[::1]))",
     ),
+    "subtree_symbols": ("_kernels", ("u1[::1]", "i4[::1]", "i8", "i8"), "u8[:, ::1]"),
     "explore_states": (
         "_kernels",
-        ("i4[:, ::1]", "i8", "b1[::1]", "b1[::1]", *_TRIE, "i8", "i4[::1]", "i8", "i8"),
+        ("i4[:, ::1]", "i8", "b1[::1]", "b1[::1]", *_WALKED_TRIE, "i8", "i4[::1]", "i8", "i8"),
         "Tuple((i8, i4[::1], i4[:, ::1], i4[::1], i8[::1], i4[::1]))",
     ),
     "walk_states": (
         "_kernels",
-        ("i4[:, ::1]", "i4[::1]", "b1[::1]", "b1[::1]", *_TRIE, "i8", "i4[::1]", "i8"),
+        ("i4[:, ::1]", "i4[::1]", "b1[::1]", "b1[::1]", *_WALKED_TRIE, "i8", "i4[::1]", "i8"),
         "Tuple((i4[:, ::1], i4[::1], i8[::1], i4[::1]))",
     ),
     "number_walked_states": (

@@ -89,7 +89,7 @@ def explore_in_threads(
     costs=None,
 ):
     """`_kernels.explore_states`' result, walking `states` (every DFA state a token may end in,
-    and `initial`) on up to `threads` threads. `trie`: its five arrays; `max_depth` and the
+    and `initial`) on up to `threads` threads. `trie`: the seven arrays of `class_trie`; `max_depth` and the
     rest as in `explore_states`; `costs`: `walk_costs` of `states` when known."""
     states = np.ascontiguousarray(states, dtype=np.int32)
     if costs is None:

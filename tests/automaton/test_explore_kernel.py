@@ -21,6 +21,9 @@ PATTERNS = [
     r"(ab|cd|ef){0,9}[xyz]{2,14}",
     r"[α-ω]{0,6}[a-c]{0,20}",
     r"(1|22|333){0,8}",
+    # states that loop on most symbols: walks take whole subtrees at once where the loops cover them
+    r'\{"k": "[^"]*"(, "n": [0-9]+)*\}',
+    r"(.*\}|x+y*)z{0,3}",
 ]
 ALPHABET = b'abcdefxyz0123456789 "{}:,kn' + "αβω".encode()
 
@@ -28,7 +31,7 @@ ALPHABET = b'abcdefxyz0123456789 "{}:,kn' + "αβω".encode()
 def one_at_a_time(dfa, trie, eos_ids, n_words, allowed_end):
     """The definition: a FIFO queue of states; each state's trie walk (children in layout
     order) lists its successors in the order met; a new successor gets the next id."""
-    node_class, node_depth, node_end, node_token_offsets, node_tokens = (a.tolist() for a in trie)
+    node_class, node_depth, node_end, node_token_offsets, node_tokens = (a.tolist() for a in trie[:5])
     table = dfa.table.tolist()
     queue = [dfa.initial_state]
     id_of = {dfa.initial_state: 0}
@@ -123,3 +126,44 @@ def test_max_states_is_still_enforced():
         byte_trie(vocab).max_depth, np.array([len(token_bytes)], dtype=np.int32), 1, 5,
     )
     assert result[0] == -1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tokens=st.lists(st.binary(min_size=1, max_size=6), min_size=1, max_size=50, unique=True))
+def test_subtree_symbols_are_the_bytes_below_each_node(tokens):
+    vocab = automaton.Vocabulary.from_token_bytes(tokens + [None], eos_token_ids=[len(tokens)])
+    trie = byte_trie(vocab)
+    _, node_depth, node_end, node_token_offsets, node_tokens = trie.arrays
+    below = _kernels.subtree_symbols(trie.arrays[0], node_depth, trie.max_depth, 4)
+    assert np.array_equal(below, trie.bytes_below)
+    for node in range(node_depth.shape[0]):
+        depth = int(node_depth[node])
+        expected = set()
+        for k in range(node_token_offsets[node], node_token_offsets[node_end[node]]):
+            expected.update(tokens[node_tokens[k]][depth:])
+        got = {b for b in range(256) if int(below[node, b >> 6]) >> (b & 63) & 1}
+        assert got == expected, node
+
+
+def test_walks_take_the_loops_they_are_given():
+    """The loop sets are used: claiming that every state loops on every symbol changes the
+    rows (so the loop patterns above, which agree with the definition, do take subtrees whole)."""
+    tokens = [bytes([b]) for b in b'"ab'] + [b'ab"', b"aab", b"abab", b'b"a', b'b"b', b'b"ab', b"bb"]
+    vocab = automaton.Vocabulary.from_token_bytes(tokens + [None], eos_token_ids=[len(tokens)])
+    dfa = automaton.compile_dfa(r'"[^"]*"')
+    trie = class_trie(vocab, dfa, merge=False)
+    allowed_end = np.ones(dfa.num_states, dtype=np.bool_)
+    allowed_end[DEAD_STATE] = False
+
+    def explore(state_loops):
+        return _kernels.explore_states(
+            dfa.table, dfa.initial_state, allowed_end, np.ascontiguousarray(dfa.accepting), *trie[:6], state_loops,
+            byte_trie(vocab).max_depth, np.array([len(tokens)], dtype=np.int32), 1, 100,
+        )
+
+    true_loops = explore(trie[6])
+    expected = one_at_a_time(dfa, trie, np.array([len(tokens)], dtype=np.int32), 1, allowed_end)
+    assert np.array_equal(true_loops[2], np.array(expected[2], dtype=np.int32).reshape(-1, 1))
+    everything = np.full_like(trie[6], np.iinfo(np.uint64).max)
+    everything[DEAD_STATE] = 0
+    assert not np.array_equal(explore(everything)[2], true_loops[2])
