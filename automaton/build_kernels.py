@@ -3,8 +3,10 @@
     build_native_kernels(force=False) -> BuildResult
 
 Compiles each kernel of `automaton.kernels.KERNEL_SIGNATURES` with numba's `pycc` into
-`automaton/_native_<digest>.<extension suffix>` (generic code for this platform, so the file
-may move to another machine of the same kind) and removes the extensions of older sources. Like
+`automaton/_native_<digest>[_x86_64_v3].<extension suffix>` and removes the extensions of
+older sources. The code is generic for this platform, or for the x86-64-v3 level (AVX2) when
+this CPU has it (`automaton.kernels.cpu_level`): a machine of another level looks for another
+name, so a moved file is never run where its instructions are missing. Like
 the JIT kernels (`nogil=True`), the compiled functions release the GIL while they run. The compiler writes into a temporary folder and the finished file
 is renamed into place, so a process never imports a half-written extension and several builds
 at once all succeed. Takes a minute or so, and needs a C compiler.
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from automaton.errors import AutomatonError
-from automaton.kernels import KERNEL_SIGNATURES, jit_kernel, native_module_name
+from automaton.kernels import KERNEL_SIGNATURES, cpu_level, jit_kernel, native_module_name
 
 __all__ = ["build_native_kernels", "BuildResult", "KernelBuildError"]
 
@@ -61,6 +63,8 @@ def build_native_kernels(force: bool = False) -> BuildResult:
     name = native_module_name()
     with tempfile.TemporaryDirectory(prefix=".build-", dir=PACKAGE_FOLDER) as scratch:
         compiler = CC(name)
+        if cpu_level() == "x86_64_v3":
+            compiler.target_cpu = "x86-64-v3"
         compiler.output_dir = scratch
         compiler.verbose = False
         for kernel, (_, argument_types, result_type) in KERNEL_SIGNATURES.items():
@@ -101,8 +105,8 @@ def _wrappers_release_the_gil():
 
 
 def _remove_stale(current: Path) -> tuple[Path, ...]:
-    """Remove extensions built from other kernel sources (those of other Python versions built
-    from these sources stay)."""
+    """Remove extensions built from other kernel sources or for another CPU level (those of
+    other Python versions built from these sources for this level stay)."""
     removed = []
     current_name = current.name.split(".", 1)[0]
     for path in PACKAGE_FOLDER.glob("_native_*"):

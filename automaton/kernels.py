@@ -18,7 +18,11 @@ any other type, layout or count go to the JIT kernel instead.
 
     KERNEL_SIGNATURES   name -> (defining module, argument types, result type), in numba's
                         signature syntax: "i4[::1]" is a C-contiguous int32 vector, "i8" an int
-    native_module_name() -> "_native_<digest>", the extension that matches the sources
+    native_module_name() -> "_native_<digest>[_x86_64_v3]", the extension that matches the
+                        sources and this CPU (see `cpu_level`)
+    cpu_level()          -> "x86_64_v3" on an x86-64 CPU with AVX2, FMA, BMI1/2, F16C, LZCNT
+                        and MOVBE (the extension is then compiled for that level: the generic
+                        x86-64 code has no AVX2, which halves the mask kernel's speed), else ""
     native_module()      -> the loaded extension, or None when it is missing or stale
     native_kernel(name), jit_kernel(name) -> one kernel from either (the tests compare them)
 """
@@ -27,13 +31,17 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import platform
 import warnings
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["KERNEL_SIGNATURES", "SOURCE_MODULES", "native_module_name", "native_module", "native_kernel", "jit_kernel"]
+__all__ = [
+    "KERNEL_SIGNATURES", "SOURCE_MODULES", "native_module_name", "cpu_level", "native_module", "native_kernel",
+    "jit_kernel",
+]
 
 # Set to "jit" to ignore the ahead-of-time module (the tests compare the two).
 KERNELS_ENV = "AUTOMATON_KERNELS"
@@ -101,12 +109,44 @@ _DTYPES = {
 
 @lru_cache(maxsize=None)
 def native_module_name() -> str:
-    """Name of the extension built from the kernel sources and signatures as they are now."""
+    """Name of the extension built from the kernel sources and signatures as they are now, for
+    this CPU's level (an extension built on a CPU of another level is not loaded)."""
     digest = hashlib.sha256(repr(sorted(KERNEL_SIGNATURES.items())).encode())
     folder = Path(__file__).parent
     for name in SOURCE_MODULES:
         digest.update((folder / f"{name}.py").read_bytes())
-    return "_native_" + digest.hexdigest()[:16]
+    level = cpu_level()
+    return "_native_" + digest.hexdigest()[:16] + (f"_{level}" if level else "")
+
+
+# The CPU flags (as Linux names them in /proc/cpuinfo) of the x86-64-v3 level beyond the
+# baseline; "abm" is Linux's name for LZCNT.
+_X86_64_V3_FLAGS = frozenset(
+    {"avx", "avx2", "bmi1", "bmi2", "fma", "f16c", "movbe", "abm", "xsave", "cx16", "lahf_lm", "popcnt",
+     "pni", "ssse3", "sse4_1", "sse4_2"}
+)
+
+
+@lru_cache(maxsize=None)
+def cpu_level() -> str:
+    """"x86_64_v3" when this is an x86-64 CPU of that level (read from /proc/cpuinfo, so only
+    on Linux: reading it costs far less than asking LLVM), else "" (generic code)."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return ""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as file:
+            return level_of_cpuinfo(file.read(1 << 16))
+    except OSError:
+        return ""
+
+
+def level_of_cpuinfo(text: str) -> str:
+    """The level `cpu_level` reads from the text of /proc/cpuinfo (its first `flags` line)."""
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "flags":
+            return "x86_64_v3" if _X86_64_V3_FLAGS <= set(value.split()) else ""
+    return ""
 
 
 @lru_cache(maxsize=None)

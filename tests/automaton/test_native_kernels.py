@@ -3,10 +3,12 @@ in the set-up) against the numba JIT kernels they are compiled from: the same DF
 array for array, and a safe fallback for arguments of other types."""
 from __future__ import annotations
 
+import platform
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -178,10 +180,12 @@ def test_a_build_removes_only_extensions_of_other_sources(tmp_path, monkeypatch)
         f"{current}.cpython-312-x86_64-linux-gnu.so",  # another Python, same sources: kept
         "_native_0123456789abcdef.cpython-311-x86_64-linux-gnu.so",  # older sources: removed
     ]
+    other_level = current[: len("_native_") + 16] if current.endswith("_x86_64_v3") else current + "_x86_64_v3"
+    names.append(f"{other_level}.cpython-311-x86_64-linux-gnu.so")  # another CPU level: removed
     for name in names:
         (tmp_path / name).write_bytes(b"")
     removed = build_kernels._remove_stale(tmp_path / names[0])
-    assert [path.name for path in removed] == [names[2]]
+    assert sorted(path.name for path in removed) == sorted(names[2:])
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(names[:2])
 
 
@@ -250,3 +254,31 @@ def test_masking_cpu_logits_does_not_import_numba(native):
         "assert logits[0].isfinite().nonzero().flatten().tolist() == [0, 2, 64], logits\n"
         "assert not logits[1].isfinite().any()"
     )
+
+
+V3_FLAGS = "fpu sse2 pni ssse3 fma cx16 sse4_1 sse4_2 movbe popcnt xsave avx f16c lahf_lm abm bmi1 avx2 bmi2"
+
+
+@pytest.mark.parametrize(
+    "flags, level",
+    [
+        (V3_FLAGS, "x86_64_v3"),
+        (V3_FLAGS + " avx512f avx512bw", "x86_64_v3"),
+        (V3_FLAGS.replace(" avx2", ""), ""),  # AVX but no AVX2 (Sandy Bridge)
+        (V3_FLAGS.replace(" bmi2", ""), ""),
+        (V3_FLAGS.replace(" abm", ""), ""),  # no LZCNT
+    ],
+)
+def test_cpu_level_needs_every_x86_64_v3_flag(flags, level):
+    text = f"processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: {flags}\nbugs\t\t: sysret_ss_attrs\n"
+    assert kernels.level_of_cpuinfo(text) == level
+    assert kernels.level_of_cpuinfo("processor\t: 0\n") == ""  # no flags line: generic code
+
+
+def test_the_extension_name_carries_this_cpus_level():
+    name = kernels.native_module_name()
+    level = kernels.cpu_level()
+    assert name.startswith("_native_") and len(name.split("_")[2]) == 16
+    assert name.endswith("_x86_64_v3") == (level == "x86_64_v3")
+    if platform.machine().lower() in ("x86_64", "amd64") and Path("/proc/cpuinfo").is_file():
+        assert level == kernels.level_of_cpuinfo(Path("/proc/cpuinfo").read_text(errors="replace"))
