@@ -461,13 +461,13 @@ def _check_consistent(index: TokenIndex) -> None:
     offsets = index.token_offsets
     if offsets.ndim != 1 or offsets.shape[0] < 1 or offsets.shape[0] - 1 > index.logits_width:
         problems.append("token_offsets does not fit the logits width")
-    elif offsets[0] != 0 or offsets[-1] != index.token_data.shape[0] or (np.diff(offsets) < 0).any():
+    elif offsets[0] != 0 or offsets[-1] != index.token_data.shape[0] or (offsets[1:] < offsets[:-1]).any():
         problems.append("token_offsets are not increasing offsets into token_data")
     if (
         index.forced_offsets.shape != (n_states + 1,)
         or index.forced_offsets[0] != 0
         or index.forced_offsets[-1] != index.forced_data.shape[0]
-        or (np.diff(index.forced_offsets) < 0).any()
+        or (index.forced_offsets[1:] < index.forced_offsets[:-1]).any()
     ):
         problems.append("forced_offsets are not increasing offsets into forced_data")
     if index.sole_token.shape != (n_states,) or (
