@@ -4,6 +4,8 @@
     live_states(accepting, sources, bounds) -> bool[n_states] (an accepting state is reachable)
     breadth_first_order(quotient, dead_block, initial_block) -> int64[n_reached] block order
     runs_by_target(table) -> (sources, run_lo, run_hi, bounds), the edge runs below
+    minimal_table(table, accepting, initial) -> (table, accepting, initial) of the minimal DFA:
+        all of the above in one call (see `automaton.minimize`)
 
 Inputs (see `automaton.minimize`): initial_group int32[n_states] (0 non-live, 1 live
 rejecting, 2 accepting); the edges as runs of consecutive classes with one target, grouped by
@@ -19,7 +21,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["refine_blocks", "live_states", "breadth_first_order", "runs_by_target"]
+__all__ = ["refine_blocks", "live_states", "breadth_first_order", "runs_by_target", "minimal_table"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -235,3 +237,48 @@ def runs_by_target(table):
                 fill[target] += 1
             cls = last + 1
     return sources, run_lo, run_hi, bounds
+
+
+@numba.njit(cache=True, nogil=True)
+def minimal_table(table, accepting, initial):
+    """The minimal DFA of a complete one (int32[n_states, n_classes] with state 0 dead,
+    bool[n_states], the initial state): (int32[n_min, n_classes], bool[n_min], initial).
+
+    States with the same language share a block (`refine_blocks` from {non-live, live
+    rejecting, accepting}); each block is represented by its lowest state; blocks are
+    numbered breadth-first from the initial one (1) with the dead block first (0). An empty
+    language gives the dead state alone and initial 0. Byte classes are left as they are.
+    """
+    n_states, n_classes = table.shape
+    sources, run_lo, run_hi, bounds = runs_by_target(table)
+    live = live_states(accepting, sources, bounds)
+    group = np.zeros(n_states, np.int32)
+    for state in range(n_states):
+        if live[state]:
+            group[state] = 2 if accepting[state] else 1
+    block_of = refine_blocks(group, sources, run_lo, run_hi, bounds)
+    dead_block, initial_block = block_of[0], block_of[initial]
+    if initial_block == dead_block:
+        return np.zeros((1, n_classes), np.int32), np.zeros(1, np.bool_), 0
+    n_blocks = 0
+    for state in range(n_states):
+        n_blocks = max(n_blocks, block_of[state] + 1)
+    representative = np.full(n_blocks, -1, np.int64)
+    for state in range(n_states):
+        if representative[block_of[state]] < 0:
+            representative[block_of[state]] = state
+    quotient = np.empty((n_blocks, n_classes), np.int64)
+    for block in range(n_blocks):
+        for cls in range(n_classes):
+            quotient[block, cls] = block_of[table[representative[block], cls]]
+    order = breadth_first_order(quotient, dead_block, initial_block)
+    renumber = np.zeros(n_blocks, np.int32)
+    for i in range(order.shape[0]):
+        renumber[order[i]] = i
+    minimal = np.zeros((order.shape[0], n_classes), np.int32)
+    minimal_accepting = np.zeros(order.shape[0], np.bool_)
+    for i in range(1, order.shape[0]):
+        for cls in range(n_classes):
+            minimal[i, cls] = renumber[quotient[order[i], cls]]
+        minimal_accepting[i] = accepting[representative[order[i]]]
+    return minimal, minimal_accepting, 1

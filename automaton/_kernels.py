@@ -37,9 +37,11 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from automaton._hopcroft import live_states
+
 __all__ = [
     "insert_tokens", "layout_trie", "quotient_trie", "subtree_symbols", "explore_states", "walk_states",
-    "number_walked_states", "gather_tokens", "row_ids", "DEAD",
+    "number_walked_states", "live_index_states", "gather_tokens", "row_ids", "DEAD",
 ]
 
 DEAD = 0  # the ByteDFA dead state
@@ -747,6 +749,26 @@ def _breadth_first_numbering(n_states, dfa_of_id, row_of_id, masks, succ, succ_s
             n_edges += 1
         succ_offsets[i + 1] = n_edges
     return n_states, dfa_state_of, out_masks, mask_of, succ_offsets, out_succ[:n_edges].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def live_index_states(accepting, succ_offsets, succ):
+    """bool[n_states]: the index states from which an accepting one can be reached along the
+    successor lists (`explore_states`' succ_offsets int64[n_states + 1], succ int32[n_edges]),
+    by a backward search over the edges grouped by target (a counting sort)."""
+    n_states = accepting.shape[0]
+    bounds = np.zeros(n_states + 1, np.int32)
+    for e in range(succ.shape[0]):
+        bounds[succ[e] + 1] += 1
+    for state in range(n_states):
+        bounds[state + 1] += bounds[state]
+    fill = bounds[:n_states].copy()
+    sources = np.empty(succ.shape[0], np.int32)
+    for state in range(n_states):
+        for e in range(succ_offsets[state], succ_offsets[state + 1]):
+            sources[fill[succ[e]]] = state
+            fill[succ[e]] += 1
+    return live_states(accepting, sources, bounds)
 
 
 @intrinsic

@@ -49,6 +49,8 @@ def forced_bytes_table(
         dfa_state_of: int32[n_states], the DFA state behind each index state.
     """
     only, after = _only_live_byte(table, byte_classes, accepting)
+    if not (only >= 0).any():  # no state has a forced byte (no literal text in the pattern)
+        return np.zeros(dfa_state_of.shape[0] + 1, dtype=np.int64), np.zeros(0, dtype=np.uint8)
     only_byte, next_state = only.tolist(), after.tolist()
     memo: dict[int, bytes] = {}
 

@@ -546,7 +546,7 @@ def build_index(
         return result
 
     n_states, dfa_state_of, masks, mask_of, succ_offsets, succ = explore(allowed_end)
-    live = _live_states(accepting[dfa_state_of], succ_offsets, succ)
+    live = kernels.live_index_states(accepting[dfa_state_of], succ_offsets, succ)
     if not live[0]:
         raise _no_match_error(dfa, vocabulary, pattern)
     if not live.all():
@@ -616,19 +616,6 @@ def _explore_by_walks(dfa, allowed_end, accepting, trie, max_depth, eos, n_words
     return explore_in_threads(
         dfa.table, initial, candidates, allowed_end, accepting, trie, max_depth, eos, n_words, max_states,
         threads, costs,
-    )
-
-
-def _live_states(accepting: np.ndarray, succ_offsets: np.ndarray, succ: np.ndarray) -> np.ndarray:
-    """bool[n_states]: states from which an accepting state is reachable along token edges."""
-    n_states = accepting.shape[0]
-    sources = np.repeat(np.arange(n_states, dtype=np.int32), np.diff(succ_offsets))
-    # Edges grouped by target (the layout of `kernels.live_states`), then a backward search.
-    order = np.argsort(succ, kind="stable")
-    bounds = np.zeros(n_states + 1, dtype=np.int32)
-    np.cumsum(np.bincount(succ, minlength=n_states), out=bounds[1:])
-    return kernels.live_states(
-        np.ascontiguousarray(accepting, dtype=np.bool_), np.ascontiguousarray(sources[order]), bounds
     )
 
 

@@ -75,16 +75,15 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
         ("i8", "i8", "i4[::1]", "i4[::1]", "i4[:, ::1]", "i8[::1]", "i4[::1]", "i8"),
         "Tuple((i8, i4[::1], i4[:, ::1], i4[::1], i8[::1], i4[::1]))",
     ),
+    "live_index_states": ("_kernels", ("b1[::1]", "i8[::1]", "i4[::1]"), "b1[::1]"),
     "gather_tokens": ("_kernels", ("u1[::1]", "i8[::1]", "i4[::1]"), "Tuple((u1[::1], i4[::1]))"),
     "row_ids": ("_kernels", ("i4[:, ::1]", "b1[::1]", "i8[::1]"), "Tuple((i4[::1], i4[::1]))"),
     **{
         f"fill_rows_{width}": ("_mask_kernels", (f"{width}[:, ::1]", "u1[:, ::1]", width, "u8[::1]"), "i8")
         for width in ("i2", "i4", "i8")
     },
-    "refine_blocks": ("_hopcroft", ("i4[::1]",) * 5, "i4[::1]"),
     "live_states": ("_hopcroft", ("b1[::1]", "i4[::1]", "i4[::1]"), "b1[::1]"),
-    "breadth_first_order": ("_hopcroft", ("i8[:, ::1]", "i8", "i8"), "i8[::1]"),
-    "runs_by_target": ("_hopcroft", ("i4[:, ::1]",), "Tuple((i4[::1], i4[::1], i4[::1], i4[::1]))"),
+    "minimal_table": ("_hopcroft", ("i4[:, ::1]", "b1[::1]", "i8"), "Tuple((i4[:, ::1], b1[::1], i8))"),
     "epsilon_closures": ("_subsets", ("i8[::1]", "i4[::1]", "b1[::1]"), "Tuple((i8[::1], i4[::1]))"),
     "find_or_add_set": (
         "_subsets",

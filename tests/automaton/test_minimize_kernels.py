@@ -66,3 +66,59 @@ def test_merged_byte_classes_keep_one_class_per_distinct_column(table, data):
     # classes numbered by their lowest byte
     lowest = [int(np.flatnonzero(merged == c)[0]) for c in range(merged_table.shape[1])]
     assert lowest == sorted(lowest)
+
+
+def moore_blocks(table, accepting, initial):
+    """Naive Moore refinement over the states reachable from `initial`, non-live ones merged
+    with the dead state 0: the number of states a minimal DFA has (dead state included)."""
+    n_states, n_classes = table.shape
+    reached, frontier = {0, initial}, [initial]
+    while frontier:
+        state = frontier.pop()
+        for target in table[state].tolist():
+            if target not in reached:
+                reached.add(target)
+                frontier.append(target)
+    live = {s for s in range(n_states) if accepting[s]}
+    changed = True
+    while changed:
+        before = len(live)
+        live |= {s for s in range(n_states) if any(t in live for t in table[s].tolist())}
+        changed = len(live) != before
+    block = {s: (accepting[s] if s in live else None) for s in reached}
+    while True:
+        signature = {s: (block[s], tuple(block[t] for t in table[s].tolist())) for s in reached}
+        ids = {sig: i for i, sig in enumerate(sorted(set(signature.values()), key=repr))}
+        refined = {s: ids[signature[s]] for s in reached}
+        if len(set(refined.values())) == len(set(block.values())):
+            return len(set(refined.values())), block
+        block = refined
+
+
+@settings(max_examples=300, deadline=None)
+@given(complete_tables(), st.data())
+def test_minimal_table_has_the_fewest_states_and_the_same_language(table, data):
+    table[0] = 0  # state 0 is the dead state
+    n_states = table.shape[0]
+    accepting = np.array(data.draw(st.lists(st.booleans(), min_size=n_states, max_size=n_states)), dtype=np.bool_)
+    accepting[0] = False
+    initial = data.draw(st.integers(0, n_states - 1))
+    minimal, minimal_accepting, minimal_initial = _hopcroft.minimal_table(table, accepting, initial)
+    expected_states, _ = moore_blocks(table, accepting, initial)
+
+    def accepts(tbl, acc, start, word):
+        state = start
+        for cls in word:
+            state = tbl[state, cls]
+        return bool(acc[state])
+
+    words = [()]
+    for _ in range(3):  # every word of up to 3 classes
+        words += [w + (c,) for w in words if len(w) == len(words[-1]) for c in range(table.shape[1])]
+    same = [accepts(table, accepting, initial, w) == accepts(minimal, minimal_accepting, minimal_initial, w) for w in words]
+    assert all(same)
+    if minimal_initial == 0:
+        assert minimal.shape[0] == 1 and not any(accepts(table, accepting, initial, w) for w in words)
+    else:
+        assert minimal.shape[0] == expected_states
+        assert not minimal_accepting[0] and (minimal[0] == 0).all()
