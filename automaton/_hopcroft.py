@@ -4,8 +4,9 @@
     live_states(accepting, sources, bounds) -> bool[n_states] (an accepting state is reachable)
     breadth_first_order(quotient, dead_block, initial_block) -> int64[n_reached] block order
     runs_by_target(table) -> (sources, run_lo, run_hi, bounds), the edge runs below
-    minimal_table(table, accepting, initial) -> (table, accepting, initial) of the minimal DFA:
-        all of the above in one call (see `automaton.minimize`)
+    minimal_table(table, accepting, initial, byte_classes) -> (table, accepting, initial,
+        byte_classes) of the minimal DFA: all of the above and `merge_columns` in one call
+    merge_columns(table, byte_classes) -> (table, byte_classes) with equal columns merged
 
 Inputs (see `automaton.minimize`): initial_group int32[n_states] (0 non-live, 1 live
 rejecting, 2 accepting); the edges as runs of consecutive classes with one target, grouped by
@@ -21,7 +22,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["refine_blocks", "live_states", "breadth_first_order", "runs_by_target", "minimal_table"]
+__all__ = [
+    "refine_blocks", "live_states", "breadth_first_order", "runs_by_target", "minimal_table", "merge_columns",
+]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -240,14 +243,16 @@ def runs_by_target(table):
 
 
 @numba.njit(cache=True, nogil=True)
-def minimal_table(table, accepting, initial):
+def minimal_table(table, accepting, initial, byte_classes):
     """The minimal DFA of a complete one (int32[n_states, n_classes] with state 0 dead,
-    bool[n_states], the initial state): (int32[n_min, n_classes], bool[n_min], initial).
+    bool[n_states], the initial state, uint8[256] byte -> class):
+    (int32[n_min, n_merged], bool[n_min], initial, uint8[256] byte -> merged class).
 
     States with the same language share a block (`refine_blocks` from {non-live, live
     rejecting, accepting}); each block is represented by its lowest state; blocks are
-    numbered breadth-first from the initial one (1) with the dead block first (0). An empty
-    language gives the dead state alone and initial 0. Byte classes are left as they are.
+    numbered breadth-first from the initial one (1) with the dead block first (0). Then
+    classes with equal columns are merged (`merge_columns`). An empty language gives the
+    dead state alone, initial 0 and the byte classes as they were.
     """
     n_states, n_classes = table.shape
     sources, run_lo, run_hi, bounds = runs_by_target(table)
@@ -259,7 +264,7 @@ def minimal_table(table, accepting, initial):
     block_of = refine_blocks(group, sources, run_lo, run_hi, bounds)
     dead_block, initial_block = block_of[0], block_of[initial]
     if initial_block == dead_block:
-        return np.zeros((1, n_classes), np.int32), np.zeros(1, np.bool_), 0
+        return np.zeros((1, n_classes), np.int32), np.zeros(1, np.bool_), 0, byte_classes.copy()
     n_blocks = 0
     for state in range(n_states):
         n_blocks = max(n_blocks, block_of[state] + 1)
@@ -281,4 +286,51 @@ def minimal_table(table, accepting, initial):
         for cls in range(n_classes):
             minimal[i, cls] = renumber[quotient[order[i], cls]]
         minimal_accepting[i] = accepting[representative[order[i]]]
-    return minimal, minimal_accepting, 1
+    merged, merged_classes = merge_columns(minimal, byte_classes)
+    return merged, minimal_accepting, 1, merged_classes
+
+
+@numba.njit(cache=True, nogil=True)
+def merge_columns(table, byte_classes):
+    """Classes of `table` (int32[n_states, n_classes]) with equal columns merged:
+    (int32[n_states, n_merged], uint8[256] byte -> merged class), the merged classes numbered
+    by their lowest byte. Columns are matched through a hash table of their contents."""
+    n_states, n_classes = table.shape
+    new_of_old = np.full(n_classes, -1, np.int64)
+    kept = np.zeros(n_classes, np.int64)  # old class kept for each merged class
+    capacity = 16
+    while capacity < 2 * n_classes:
+        capacity *= 2
+    slots = np.full(capacity, -1, np.int64)
+    n_kept = 0
+    for byte in range(256):
+        old = byte_classes[byte]
+        if new_of_old[old] >= 0:
+            continue
+        h = np.uint64(1469598103934665603)
+        for state in range(n_states):
+            h = (h ^ np.uint64(np.uint32(table[state, old]))) * np.uint64(1099511628211)
+        slot = np.int64(h & np.uint64(capacity - 1))
+        while slots[slot] >= 0:
+            other = kept[slots[slot]]
+            same = True
+            for state in range(n_states):
+                if table[state, other] != table[state, old]:
+                    same = False
+                    break
+            if same:
+                break
+            slot = (slot + 1) & (capacity - 1)
+        if slots[slot] < 0:
+            slots[slot] = n_kept
+            kept[n_kept] = old
+            n_kept += 1
+        new_of_old[old] = slots[slot]
+    merged = np.empty((n_states, n_kept), np.int32)
+    for state in range(n_states):
+        for new in range(n_kept):
+            merged[state, new] = table[state, kept[new]]
+    merged_classes = np.empty(256, np.uint8)
+    for byte in range(256):
+        merged_classes[byte] = new_of_old[byte_classes[byte]]
+    return merged, merged_classes

@@ -83,7 +83,9 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
         for width in ("i2", "i4", "i8")
     },
     "live_states": ("_hopcroft", ("b1[::1]", "i4[::1]", "i4[::1]"), "b1[::1]"),
-    "minimal_table": ("_hopcroft", ("i4[:, ::1]", "b1[::1]", "i8"), "Tuple((i4[:, ::1], b1[::1], i8))"),
+    "minimal_table": (
+        "_hopcroft", ("i4[:, ::1]", "b1[::1]", "i8", "u1[::1]"), "Tuple((i4[:, ::1], b1[::1], i8, u1[::1]))"
+    ),
     "epsilon_closures": ("_subsets", ("i8[::1]", "i4[::1]", "b1[::1]"), "Tuple((i8[::1], i4[::1]))"),
     "find_or_add_set": (
         "_subsets",

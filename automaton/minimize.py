@@ -12,8 +12,8 @@ the whole run O(n_states * n_classes * log n_states). It starts from {non-live, 
 accepting}: the non-live block is stable (its states only lead to each other) and never serves
 as a splitter, so edges into it are never scanned. Edges are runs of consecutive classes with
 one target; classes that enter a splitter from exactly the same states split alike, so each
-such group of classes is used once. All of it, up to the renumbered table, is one numba kernel
-(`automaton._hopcroft.minimal_table`).
+such group of classes is used once. All of it, the merge of byte classes included, is one
+numba kernel (`automaton._hopcroft.minimal_table`).
 """
 from __future__ import annotations
 
@@ -23,34 +23,14 @@ from automaton import kernels
 from automaton.budget import Deadline
 from automaton.determinize import DenseDFA
 
-__all__ = ["minimize", "merge_byte_classes"]
+__all__ = ["minimize"]
 
 
 def minimize(dfa: DenseDFA, deadline: Deadline) -> DenseDFA:
     deadline.check("minimizing")
-    table, accepting, initial = kernels.minimal_table(
+    table, accepting, initial, byte_classes = kernels.minimal_table(
         np.ascontiguousarray(dfa.table, dtype=np.int32), np.ascontiguousarray(dfa.accepting, dtype=np.bool_),
-        int(dfa.initial),
+        int(dfa.initial), np.ascontiguousarray(dfa.byte_classes, dtype=np.uint8),
     )
     deadline.check("minimizing")
-    if initial == 0:
-        return DenseDFA(dfa.byte_classes, table, accepting, 0)
-    byte_classes, table = merge_byte_classes(dfa.byte_classes, table)
-    return DenseDFA(byte_classes, table, accepting, 1)
-
-
-def merge_byte_classes(byte_classes: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Merge classes with equal columns; new classes are numbered by their lowest byte."""
-    present, lowest_byte = np.unique(byte_classes, return_index=True)
-    column_id: dict[bytes, int] = {}
-    new_of_old = np.zeros(table.shape[1], dtype=np.uint8)
-    kept_columns: list[int] = []
-    columns = np.ascontiguousarray(table.T)
-    for old in present[np.argsort(lowest_byte)].tolist():  # classes in order of their lowest byte
-        key = columns[old].tobytes()
-        new = column_id.get(key)
-        if new is None:
-            new = column_id[key] = len(kept_columns)
-            kept_columns.append(old)
-        new_of_old[old] = new
-    return new_of_old[byte_classes], np.ascontiguousarray(table[:, kept_columns])
+    return DenseDFA(byte_classes, table, accepting, int(initial))

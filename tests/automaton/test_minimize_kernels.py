@@ -1,6 +1,6 @@
 """The pieces of minimisation against plain statements of what they compute: the edge runs
-grouped by target (`_hopcroft.runs_by_target`) and the merge of byte classes with equal
-columns (`minimize.merge_byte_classes`)."""
+grouped by target (`_hopcroft.runs_by_target`), the merge of byte classes with equal columns
+(`_hopcroft.merge_columns`) and the whole minimal DFA (`_hopcroft.minimal_table`)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from automaton import _hopcroft
-from automaton.minimize import merge_byte_classes
 
 
 @st.composite
@@ -56,7 +55,7 @@ def test_merged_byte_classes_keep_one_class_per_distinct_column(table, data):
     spread = data.draw(st.lists(st.integers(0, n_classes - 1), min_size=256 - n_classes, max_size=256 - n_classes))
     byte_classes = np.array(list(range(n_classes)) + spread, dtype=np.uint8)
     byte_classes = byte_classes[np.random.default_rng(len(spread)).permutation(256)]
-    merged, merged_table = merge_byte_classes(byte_classes, table)
+    merged_table, merged = _hopcroft.merge_columns(table, byte_classes)
     # each byte keeps its column; bytes share a class exactly when their columns are equal
     assert np.array_equal(merged_table[:, merged], table[:, byte_classes])
     columns = [table[:, c].tobytes() for c in byte_classes.tolist()]
@@ -103,7 +102,9 @@ def test_minimal_table_has_the_fewest_states_and_the_same_language(table, data):
     accepting = np.array(data.draw(st.lists(st.booleans(), min_size=n_states, max_size=n_states)), dtype=np.bool_)
     accepting[0] = False
     initial = data.draw(st.integers(0, n_states - 1))
-    minimal, minimal_accepting, minimal_initial = _hopcroft.minimal_table(table, accepting, initial)
+    classes = np.arange(256, dtype=np.uint8) % table.shape[1]
+    minimal, minimal_accepting, minimal_initial, merged = _hopcroft.minimal_table(table, accepting, initial, classes)
+    minimal = minimal[:, merged[: table.shape[1]]]  # back to the original classes, for the words below
     expected_states, _ = moore_blocks(table, accepting, initial)
 
     def accepts(tbl, acc, start, word):
