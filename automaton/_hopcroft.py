@@ -22,6 +22,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from automaton._subsets import sort_in_place
+
 __all__ = [
     "refine_blocks", "live_states", "breadth_first_order", "runs_by_target", "minimal_table", "merge_columns",
 ]
@@ -67,6 +69,7 @@ def refine_blocks(initial_group, sources, run_lo, run_hi, bounds):
     end_group = np.zeros(n_runs, np.int64)
     cuts = np.zeros(2 * n_runs + 2, np.int64)
     group_start = np.zeros(2 * n_runs + 2, np.int64)
+    fill_buffer = np.zeros(2 * n_runs + 2, np.int64)
     members = np.zeros(n_runs, np.int32)
     touched = np.zeros(n_states, np.int64)
 
@@ -90,8 +93,14 @@ def refine_blocks(initial_group, sources, run_lo, run_hi, bounds):
             cuts[n_cuts] = run_lo[run]
             cuts[n_cuts + 1] = run_hi[run] + 1
             n_cuts += 2
-        cut_values = np.unique(cuts[:n_cuts])
-        n_groups = cut_values.shape[0] - 1
+        sort_in_place(cuts[:n_cuts])
+        n_values = 1
+        for k in range(1, n_cuts):
+            if cuts[k] != cuts[n_values - 1]:
+                cuts[n_values] = cuts[k]
+                n_values += 1
+        cut_values = cuts[:n_values]
+        n_groups = n_values - 1
         group_start[: n_groups + 1] = 0
         for k in range(n_entering):
             run = entering[k]
@@ -104,7 +113,8 @@ def refine_blocks(initial_group, sources, run_lo, run_hi, bounds):
         total = group_start[n_groups]
         if members.shape[0] < total:
             members = np.zeros(2 * total, np.int32)
-        fill = group_start[:n_groups].copy()
+        fill = fill_buffer[:n_groups]
+        fill[:] = group_start[:n_groups]
         for k in range(n_entering):
             source = sources[entering[k]]
             for group in range(first_group[k], end_group[k]):

@@ -113,6 +113,24 @@ def find_or_add_set(values, pool, set_offsets, n_sets, hash_slots):
 
 
 @numba.njit(cache=True, nogil=True)
+def sort_in_place(values):
+    """Sort an array where it lies (insertion sort up to 32 items): the kernels sort many small
+    arrays (a set of NFA states per class and DFA state, the class cuts of each splitter), and
+    a new array each time, as np.sort and np.unique make, costs more than the sorting."""
+    n = values.shape[0]
+    if n > 32:
+        values.sort()
+        return
+    for i in range(1, n):
+        item = values[i]
+        at = i
+        while at > 0 and values[at - 1] > item:
+            values[at] = values[at - 1]
+            at -= 1
+        values[at] = item
+
+
+@numba.njit(cache=True, nogil=True)
 def subset_steps(
     clo_offsets, clo_states, edge_offsets, edge_lo, edge_hi, edge_target, final, n_classes,
     pool, set_offsets, n_sets, hash_slots, table, accepting, head, head_limit, max_states,
@@ -181,7 +199,8 @@ def subset_steps(
                     mark[s] = stamp
                     unique[n_unique] = s
                     n_unique += 1
-            values = np.sort(unique[:n_unique])
+            values = unique[:n_unique]
+            sort_in_place(values)
             found, pool, set_offsets, n_sets, hash_slots, added = find_or_add_set(
                 values, pool, set_offsets, n_sets, hash_slots)
             if added:
