@@ -13,7 +13,6 @@ with `TooManyStatesError` once `max_states` states (the dead state included) wou
 """
 from __future__ import annotations
 
-from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -39,28 +38,27 @@ class DenseDFA(NamedTuple):
 def nfa_byte_classes(nfa: ByteNFA) -> np.ndarray:
     """int32[256] byte -> class, where a class is a maximal run of bytes that no edge boundary
     cuts (classes numbered from 0 in byte order)."""
-    return _byte_classes(_flat_edges(nfa))
+    return _byte_classes(np.array(nfa.edge_lo, dtype=np.int64), np.array(nfa.edge_hi, dtype=np.int64))
 
 
-def _flat_edges(nfa: ByteNFA) -> np.ndarray:
-    """int64[k, 3]: every byte edge (lo, hi, target), states in order."""
-    return np.array(list(chain.from_iterable(nfa.edges)), dtype=np.int64).reshape(-1, 3)
-
-
-def _byte_classes(flat_edges: np.ndarray) -> np.ndarray:
+def _byte_classes(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     cuts = np.zeros(257, dtype=np.int32)
     cuts[0] = 1
-    cuts[flat_edges[:, 0]] = 1
-    cuts[flat_edges[:, 1] + 1] = 1
+    cuts[lo] = 1
+    cuts[hi + 1] = 1
     return np.cumsum(cuts[:256], dtype=np.int32) - 1
 
 
 def determinize(nfa: ByteNFA, max_states: int, deadline: Deadline) -> DenseDFA:
-    flat_edges = _flat_edges(nfa)
-    byte_class = _byte_classes(flat_edges)
+    lo = np.array(nfa.edge_lo, dtype=np.int64)
+    hi = np.array(nfa.edge_hi, dtype=np.int64)
+    byte_class = _byte_classes(lo, hi)
     n_classes = int(byte_class[255]) + 1
-    clo_offsets, clo_states = kernels.epsilon_closures(*_epsilon_csr(nfa))
-    edge_offsets, edge_lo, edge_hi, edge_target = _edge_csr(nfa, flat_edges, byte_class)
+    edge_sources = np.array(nfa.edge_sources, dtype=np.int64)
+    clo_offsets, clo_states = kernels.epsilon_closures(*_epsilon_csr(nfa, edge_sources))
+    edge_offsets, order = _grouped_by_source(nfa.num_states, edge_sources)
+    edge_lo, edge_hi = byte_class[lo[order]], byte_class[hi[order]]
+    edge_target = np.array(nfa.edge_targets, dtype=np.int32)[order]
 
     pool = np.zeros(1024, np.int32)
     set_offsets = np.zeros(64, np.int64)
@@ -95,22 +93,21 @@ def determinize(nfa: ByteNFA, max_states: int, deadline: Deadline) -> DenseDFA:
     )
 
 
-def _epsilon_csr(nfa: ByteNFA) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _epsilon_csr(nfa: ByteNFA, edge_sources: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(eps_offsets int64[n + 1], eps_targets int32[k], kept bool[n]) for `epsilon_closures`;
-    kept = the states a DFA state records: those with byte edges, and the final state."""
-    eps_offsets = np.zeros(nfa.num_states + 1, dtype=np.int64)
-    eps_offsets[1:] = np.cumsum(list(map(len, nfa.epsilon)))
-    eps_targets = np.array(list(chain.from_iterable(nfa.epsilon)), dtype=np.int32)
-    kept = np.array(list(map(bool, nfa.edges)), dtype=np.bool_)
+    kept = the states a DFA state records: those with byte edges (`edge_sources`), and the
+    final state."""
+    eps_offsets, order = _grouped_by_source(nfa.num_states, np.array(nfa.epsilon_sources, dtype=np.int64))
+    eps_targets = np.array(nfa.epsilon_targets, dtype=np.int32)[order]
+    kept = np.zeros(nfa.num_states, dtype=np.bool_)
+    kept[edge_sources] = True
     kept[nfa.final] = True
     return eps_offsets, eps_targets, kept
 
 
-def _edge_csr(
-    nfa: ByteNFA, flat_edges: np.ndarray, byte_class: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Byte edges (`_flat_edges`) as CSR by source: (offsets int64[n + 1], first class int32[k],
-    last class int32[k], target int32[k])."""
-    offsets = np.zeros(nfa.num_states + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum(list(map(len, nfa.edges)))
-    return offsets, byte_class[flat_edges[:, 0]], byte_class[flat_edges[:, 1]], flat_edges[:, 2].astype(np.int32)
+def _grouped_by_source(n_states: int, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets int64[n_states + 1], order int64[k]): the moves `order[offsets[s]:offsets[s + 1]]`
+    leave state s, in the order they were made."""
+    offsets = np.zeros(n_states + 1, dtype=np.int64)
+    np.cumsum(np.bincount(sources, minlength=n_states), out=offsets[1:])
+    return offsets, np.argsort(sources, kind="stable")

@@ -3,8 +3,16 @@
 `build_nfa(tree, max_states, deadline) -> ByteNFA` where
 
     ByteNFA.start, ByteNFA.final: int    the start state and the one accepting state (no edges out)
-    ByteNFA.epsilon: list[list[int]]     state -> states entered without reading a byte
-    ByteNFA.edges: list[list[(lo, hi, target)]]   state -> bytes lo..hi (inclusive) lead to target
+    ByteNFA.num_states: int              states are 0 .. num_states - 1
+    ByteNFA.epsilon_sources, epsilon_targets: list[int]
+                                         epsilon move i: from epsilon_sources[i] to epsilon_targets[i]
+    ByteNFA.edge_sources, edge_lo, edge_hi, edge_targets: list[int]
+                                         byte edge i: bytes edge_lo[i]..edge_hi[i] (inclusive) lead
+                                         from edge_sources[i] to edge_targets[i]
+
+The moves are flat lists, in the order they were made (`automaton.determinize` turns them into
+arrays): a list per state would cost a Python object per state, and repeats unroll into
+thousands of states.
 
 A character set becomes its UTF-8 byte-range sequences (`automaton.utf8`), fanned out from one
 state and joined where their suffixes agree, so `[^"]` costs 9 states, not one per sequence byte.
@@ -28,12 +36,17 @@ __all__ = ["ByteNFA", "build_nfa", "count_nfa_states"]
 class ByteNFA:
     start: int = 0
     final: int = 0
-    epsilon: list[list[int]] = field(default_factory=list)
-    edges: list[list[tuple[int, int, int]]] = field(default_factory=list)
+    num_states: int = 0
+    epsilon_sources: list[int] = field(default_factory=list)
+    epsilon_targets: list[int] = field(default_factory=list)
+    edge_sources: list[int] = field(default_factory=list)
+    edge_lo: list[int] = field(default_factory=list)
+    edge_hi: list[int] = field(default_factory=list)
+    edge_targets: list[int] = field(default_factory=list)
 
-    @property
-    def num_states(self) -> int:
-        return len(self.edges)
+    def add_epsilon(self, source: int, target: int) -> None:
+        self.epsilon_sources.append(source)
+        self.epsilon_targets.append(target)
 
 
 def build_nfa(tree: Node, max_states: int, deadline: Deadline) -> ByteNFA:
@@ -79,13 +92,12 @@ class _Builder:
 
     def new_state(self) -> int:
         nfa = self.nfa
-        state = len(nfa.edges)
+        state = nfa.num_states
         if state >= self.max_states:
             raise TooManyStatesError(_too_many(self.max_states), self.max_states)
         if state & 0xFFF == 0:
             self.deadline.check("building the NFA")
-        nfa.epsilon.append([])
-        nfa.edges.append([])
+        nfa.num_states = state + 1
         return state
 
     def fragment(self, node: Node) -> tuple[int, int]:
@@ -98,8 +110,8 @@ class _Builder:
             entry, exit_ = self.new_state(), self.new_state()
             for option in node.options:
                 start, end = self.fragment(option)
-                self.nfa.epsilon[entry].append(start)
-                self.nfa.epsilon[end].append(exit_)
+                self.nfa.add_epsilon(entry, start)
+                self.nfa.add_epsilon(end, exit_)
             return entry, exit_
         if isinstance(node, Repeat):
             return self.repeat(node)
@@ -112,37 +124,38 @@ class _Builder:
         entry, current = self.fragment(items[0])
         for item in items[1:]:
             start, end = self.fragment(item)
-            self.nfa.epsilon[current].append(start)
+            self.nfa.add_epsilon(current, start)
             current = end
         return entry, current
 
     def repeat(self, node: Repeat) -> tuple[int, int]:
-        epsilon = self.nfa.epsilon
+        add_epsilon = self.nfa.add_epsilon
         entry = current = self.new_state()
         for _ in range(node.min):
             start, end = self.fragment(node.item)
-            epsilon[current].append(start)
+            add_epsilon(current, start)
             current = end
         if node.max is None:
             if node.min == 0:
                 start, end = self.fragment(node.item)
-                epsilon[current].append(start)
+                add_epsilon(current, start)
                 exit_ = self.new_state()
-                epsilon[current].append(exit_)
-                epsilon[end].extend((start, exit_))
+                add_epsilon(current, exit_)
+                add_epsilon(end, start)
+                add_epsilon(end, exit_)
                 return entry, exit_
-            epsilon[current].append(start)  # loop back onto the last mandatory copy
+            add_epsilon(current, start)  # loop back onto the last mandatory copy
             return entry, current
         exit_ = self.new_state()
         for _ in range(node.max - node.min):
             start, end = self.fragment(node.item)
-            epsilon[current].extend((start, exit_))
+            add_epsilon(current, start)
+            add_epsilon(current, exit_)
             current = end
-        epsilon[current].append(exit_)
+        add_epsilon(current, exit_)
         return entry, exit_
 
     def char_set(self, node: CharSet) -> tuple[int, int]:
-        edges = self.nfa.edges
         entry, exit_ = self.new_state(), self.new_state()
         suffix_states: dict[tuple[tuple[int, int], ...], int] = {}
         for sequence in utf8_sequences(node.ranges):
@@ -152,8 +165,15 @@ class _Builder:
                 state = suffix_states.get(suffix)
                 if state is None:
                     state = self.new_state()
-                    edges[state].append((*sequence[cut], target))
+                    self.add_edge(state, sequence[cut], target)
                     suffix_states[suffix] = state
                 target = state
-            edges[entry].append((*sequence[0], target))
+            self.add_edge(entry, sequence[0], target)
         return entry, exit_
+
+    def add_edge(self, source: int, byte_range: tuple[int, int], target: int) -> None:
+        nfa = self.nfa
+        nfa.edge_sources.append(source)
+        nfa.edge_lo.append(byte_range[0])
+        nfa.edge_hi.append(byte_range[1])
+        nfa.edge_targets.append(target)
