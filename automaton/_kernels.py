@@ -41,7 +41,7 @@ from automaton._hopcroft import live_states
 
 __all__ = [
     "insert_tokens", "layout_trie", "quotient_trie", "subtree_symbols", "explore_states", "walk_states",
-    "number_walked_states", "live_index_states", "gather_tokens", "row_ids", "DEAD",
+    "number_walked_states", "live_index_states", "forced_chains", "gather_tokens", "row_ids", "DEAD",
 ]
 
 DEAD = 0  # the ByteDFA dead state
@@ -769,6 +769,33 @@ def live_index_states(accepting, succ_offsets, succ):
             sources[fill[succ[e]]] = state
             fill[succ[e]] += 1
     return live_states(accepting, sources, bounds)
+
+
+@numba.njit(cache=True, nogil=True)
+def forced_chains(only_byte, after, starts, max_bytes):
+    """Per start state, the bytes met following each state's only live byte until a state
+    with a choice (`only_byte` -1), at most `max_bytes`: (offsets int64[n + 1], data uint8[total]).
+
+    Args: only_byte int16[n_dfa] (-1: none), after int64[n_dfa] the state that byte leads to,
+    starts int32[n] the DFA states to start from, max_bytes: the cap (a chain that loops, in a
+    DFA whose states never accept, stops there).
+    """
+    n = starts.shape[0]
+    offsets = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        state = starts[i]
+        length = 0
+        while length < max_bytes and only_byte[state] >= 0:
+            state = after[state]
+            length += 1
+        offsets[i + 1] = offsets[i] + length
+    data = np.empty(offsets[n], np.uint8)
+    for i in range(n):
+        state = starts[i]
+        for at in range(offsets[i], offsets[i + 1]):
+            data[at] = only_byte[state]
+            state = after[state]
+    return offsets, data
 
 
 @intrinsic

@@ -51,38 +51,7 @@ def forced_bytes_table(
     only, after = _only_live_byte(table, byte_classes, accepting)
     if not (only >= 0).any():  # no state has a forced byte (no literal text in the pattern)
         return np.zeros(dfa_state_of.shape[0] + 1, dtype=np.int64), np.zeros(0, dtype=np.uint8)
-    only_byte, next_state = only.tolist(), after.tolist()
-    memo: dict[int, bytes] = {}
-
-    def forced_from(state: int) -> bytes:
-        # Follow the chain to a state already known (or one with a choice), then fill in the
-        # states passed on the way back: each state's bytes are its byte + its successor's.
-        path = []
-        current = state
-        while current not in memo and only_byte[current] >= 0:
-            if len(path) == len(only_byte):  # a cycle, so states that never accept (untrimmed DFA)
-                return _walk_forced(only_byte, next_state, state)
-            path.append(current)
-            current = next_state[current]
-        tail = memo.get(current, b"")
-        for passed in reversed(path):
-            tail = (bytes((only_byte[passed],)) + tail)[:MAX_FORCED_BYTES]
-            memo[passed] = tail
-        return memo.get(state, b"")
-
-    pieces = [forced_from(int(d)) for d in dfa_state_of]
-    offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
-    np.cumsum([len(p) for p in pieces], out=offsets[1:])
-    data = np.frombuffer(b"".join(pieces), dtype=np.uint8).copy()
-    return offsets, data
-
-
-def _walk_forced(only_byte: list[int], next_state: list[int], state: int) -> bytes:
-    out = bytearray()
-    while len(out) < MAX_FORCED_BYTES and only_byte[state] >= 0:
-        out.append(only_byte[state])
-        state = next_state[state]
-    return bytes(out)
+    return kernels.forced_chains(only, after, np.ascontiguousarray(dfa_state_of, dtype=np.int32), MAX_FORCED_BYTES)
 
 
 def sole_tokens(

@@ -76,7 +76,7 @@ def token_of(vocabulary, data: bytes) -> int:
     return next(t for t in range(vocabulary.num_tokens) if vocabulary.token_bytes(t) == data)
 
 
-def test_forced_chains_share_their_tails_and_stop_at_the_cap():
+def test_forced_chains_follow_each_state_to_a_choice_and_stop_at_the_cap():
     import numpy as np
 
     from automaton.forced import forced_bytes_table
