@@ -64,6 +64,10 @@ _CONTROL_ESCAPES = {"a": 0x07, "f": 0x0C, "n": 0x0A, "r": 0x0D, "t": 0x09, "v": 
 _HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
 _OCTAL = "01234567"
 _QUANTIFIER = re.compile(r"\{(\d*)(,\d*)?\}")
+# A run of characters that `_Scanner.run` copies as they are, and the extent of a character
+# class (Python's rules: a `]` right after `[` or `[^` is literal); the pattern already compiled.
+_PLAIN_RUN = re.compile(r"[^\\\[(^$*+?{]+")
+_CLASS_TEXT = re.compile(r"\[\^?\]?(?:\\.|[^\\\]])*\]", re.DOTALL)
 _INLINE_FLAGS = re.compile(r"\(\?([aiLmsux]*)(?:-([aiLmsux]*))?([:)])")
 
 
@@ -88,6 +92,7 @@ class _Scanner:
         self.origins: list[int] = []
         self.atoms: dict[str, Atom] = {}
         self.free = _placeholders(pattern)
+        self.class_placeholders: dict[str, str] = {}  # class text -> its placeholder (classes repeat)
 
     # -- output -------------------------------------------------------------------------------
 
@@ -141,8 +146,10 @@ class _Scanner:
                     self.emit("\\{", i)
                     i += 1
             else:
-                self.emit(char, i)
-                i += 1
+                j = _PLAIN_RUN.match(pattern, i).end()
+                self.out.extend(pattern[i:j])
+                self.origins.extend(range(i, j))
+                i = j
         self.origins.append(end)
         return Prepared("".join(self.out), tuple(self.origins), self.atoms)
 
@@ -246,7 +253,20 @@ class _Scanner:
         return _literal(ord(kind)), i + 2
 
     def char_class(self, i: int) -> int:
-        """Read the class opening at `i` (Python's rules: a `]` first is literal) into one atom."""
+        """Read the class opening at `i` (Python's rules: a `]` first is literal) into one atom;
+        a class met before (same text) gets the same placeholder."""
+        extent = _CLASS_TEXT.match(self.pattern, i)
+        if extent is not None:
+            placeholder = self.class_placeholders.get(extent.group())
+            if placeholder is not None:
+                self.emit(placeholder, i)
+                return extent.end()
+        j = self.read_class(i)
+        if extent is not None and j == extent.end():
+            self.class_placeholders[extent.group()] = self.out[-1]
+        return j
+
+    def read_class(self, i: int) -> int:
         pattern = self.pattern
         j = i + 1
         negated = pattern[j] == "^"
