@@ -772,7 +772,8 @@ def class_trie(vocabulary, dfa: ByteDFA, *, merge: bool | None = None) -> tuple:
     class_loops[DEAD_STATE] = False
     loops = class_loops.any()
     if not merge:
-        labels = classes.take(trie.arrays[0], mode="clip")  # a byte indexes 256 classes; 2-3x fancy indexing
+        # np.take is 2-3x faster than fancy indexing here; every byte is a valid index into classes
+        labels = classes.take(trie.arrays[0], mode="clip")
         if not loops:
             return (labels, *trie.arrays[1:], *_no_loops(labels.shape[0], dfa.num_states))
         return (labels, *trie.arrays[1:], trie.bytes_below, _packed_sets(class_loops[:, classes]))
