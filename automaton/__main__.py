@@ -133,7 +133,7 @@ def _build_kernels(args, parser) -> int:
         print("compiling the kernels ahead of time (about a minute) ...", file=sys.stderr)
     result = build_native_kernels(force=args.force)
     for path in result.removed:
-        print(f"removed {path.name} (built from other kernel sources or for another CPU level)")
+        print(f"removed {path.name} (built from other kernel sources)")
     if result.built:
         print(f"built {result.path} in {result.seconds:.0f} s")
     else:

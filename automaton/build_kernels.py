@@ -4,7 +4,7 @@
 
 Compiles each kernel of `automaton.kernels.KERNEL_SIGNATURES` with numba's `pycc` into
 `automaton/_native_<digest>[_x86_64_v3].<extension suffix>` and removes the extensions of
-older sources. The code is generic for this platform, or for the x86-64-v3 level (AVX2) when
+other sources. The code is generic for this platform, or for the x86-64-v3 level (AVX2) when
 this CPU has it (`automaton.kernels.cpu_level`): a machine of another level looks for another
 name, so a moved file is never run where its instructions are missing. Like
 the JIT kernels (`nogil=True`), the compiled functions release the GIL while they run. The compiler writes into a temporary folder and the finished file
@@ -105,15 +105,21 @@ def _wrappers_release_the_gil():
 
 
 def _remove_stale(current: Path) -> tuple[Path, ...]:
-    """Remove extensions built from other kernel sources or for another CPU level (those of
-    other Python versions built from these sources for this level stay)."""
+    """Remove extensions built from other kernel sources. Those built from these sources for
+    another Python version or another CPU level stay: a package folder shared by machines of
+    two levels keeps one extension for each."""
     removed = []
-    current_name = current.name.split(".", 1)[0]
+    current_digest = _source_digest(current.name)
     for path in PACKAGE_FOLDER.glob("_native_*"):
-        if path.name.split(".", 1)[0] != current_name and path.is_file():
+        if _source_digest(path.name) != current_digest and path.is_file():
             try:
                 path.unlink()
                 removed.append(path)
             except OSError:
                 pass  # in use elsewhere or read-only: it is never loaded again anyway
     return tuple(removed)
+
+
+def _source_digest(file_name: str) -> str:
+    """The digest of the kernel sources in an extension's file name (`_native_<digest>...`)."""
+    return file_name[len("_native_") :].split(".", 1)[0].split("_", 1)[0]

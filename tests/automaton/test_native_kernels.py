@@ -181,12 +181,13 @@ def test_a_build_removes_only_extensions_of_other_sources(tmp_path, monkeypatch)
         "_native_0123456789abcdef.cpython-311-x86_64-linux-gnu.so",  # older sources: removed
     ]
     other_level = current[: len("_native_") + 16] if current.endswith("_x86_64_v3") else current + "_x86_64_v3"
-    names.append(f"{other_level}.cpython-311-x86_64-linux-gnu.so")  # another CPU level: removed
+    names.append(f"{other_level}.cpython-311-x86_64-linux-gnu.so")  # another CPU level, same sources: kept
+    names.append("_native_0123456789abcdef_x86_64_v3.cpython-311-x86_64-linux-gnu.so")  # older sources: removed
     for name in names:
         (tmp_path / name).write_bytes(b"")
     removed = build_kernels._remove_stale(tmp_path / names[0])
-    assert sorted(path.name for path in removed) == sorted(names[2:])
-    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(names[:2])
+    assert sorted(path.name for path in removed) == sorted([names[2], names[4]])
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([names[0], names[1], names[3]])
 
 
 def test_an_extension_that_does_not_load_warns_and_leaves_the_jit_kernels(native, monkeypatch):
