@@ -22,7 +22,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from automaton._subsets import sort_in_place
+from automaton._subsets import set_hash, sort_in_place
 
 __all__ = [
     "refine_blocks", "live_states", "breadth_first_order", "runs_by_target", "minimal_table", "merge_columns",
@@ -317,10 +317,7 @@ def merge_columns(table, byte_classes):
         old = byte_classes[byte]
         if new_of_old[old] >= 0:
             continue
-        h = np.uint64(1469598103934665603)
-        for state in range(n_states):
-            h = (h ^ np.uint64(np.uint32(table[state, old]))) * np.uint64(1099511628211)
-        slot = np.int64(h & np.uint64(capacity - 1))
+        slot = np.int64(set_hash(table[:, old]) & np.uint64(capacity - 1))
         while slots[slot] >= 0:
             other = kept[slots[slot]]
             same = True

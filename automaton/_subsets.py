@@ -58,7 +58,9 @@ def epsilon_closures(eps_offsets, eps_targets, kept):
 
 
 @numba.njit(cache=True, nogil=True)
-def _set_hash(values):
+def set_hash(values):
+    """FNV-1a over the values (non-negative ints): a set's hash here, a table column's in
+    `_hopcroft.merge_columns`."""
     h = np.uint64(1469598103934665603)
     for i in range(values.shape[0]):
         h = (h ^ np.uint64(values[i])) * np.uint64(1099511628211)
@@ -72,7 +74,7 @@ def find_or_add_set(values, pool, set_offsets, n_sets, hash_slots):
     Returns (id, pool, set_offsets, n_sets, hash_slots, added); the arrays may have grown.
     """
     capacity = hash_slots.shape[0]
-    slot = np.int64(_set_hash(values) & np.uint64(capacity - 1))
+    slot = np.int64(set_hash(values) & np.uint64(capacity - 1))
     size = values.shape[0]
     while hash_slots[slot] != _EMPTY:
         candidate = hash_slots[slot]
@@ -105,7 +107,7 @@ def find_or_add_set(values, pool, set_offsets, n_sets, hash_slots):
         hash_slots = np.full(capacity, _EMPTY, np.int64)
         for s in range(1, n_sets):
             member = pool[set_offsets[s] : set_offsets[s + 1]]
-            h = np.int64(_set_hash(member) & np.uint64(capacity - 1))
+            h = np.int64(set_hash(member) & np.uint64(capacity - 1))
             while hash_slots[h] != _EMPTY:
                 h = (h + 1) & (capacity - 1)
             hash_slots[h] = s
