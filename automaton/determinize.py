@@ -22,7 +22,7 @@ from automaton.budget import Deadline
 from automaton.errors import TooManyStatesError
 from automaton.nfa import ByteNFA
 
-__all__ = ["DenseDFA", "determinize", "nfa_byte_classes"]
+__all__ = ["DenseDFA", "determinize"]
 
 # DFA states whose rows one kernel call fills before the deadline is checked again.
 _STATES_PER_SLICE = 2048
@@ -35,13 +35,9 @@ class DenseDFA(NamedTuple):
     initial: int
 
 
-def nfa_byte_classes(nfa: ByteNFA) -> np.ndarray:
-    """int32[256] byte -> class, where a class is a maximal run of bytes that no edge boundary
-    cuts (classes numbered from 0 in byte order)."""
-    return _byte_classes(np.array(nfa.edge_lo, dtype=np.int64), np.array(nfa.edge_hi, dtype=np.int64))
-
-
 def _byte_classes(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """int32[256] byte -> class, where a class is a maximal run of bytes that no edge boundary
+    (edges cover bytes lo[i]..hi[i]) cuts; classes numbered from 0 in byte order."""
     cuts = np.zeros(257, dtype=np.int32)
     cuts[0] = 1
     cuts[lo] = 1

@@ -83,7 +83,6 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
         f"fill_rows_{width}": ("_mask_kernels", (f"{width}[:, ::1]", "u1[:, ::1]", width, "u8[::1]"), "i8")
         for width in ("i2", "i4", "i8")
     },
-    "live_states": ("_hopcroft", ("b1[::1]", "i4[::1]", "i4[::1]"), "b1[::1]"),
     "minimal_table": (
         "_hopcroft", ("i4[:, ::1]", "b1[::1]", "i8", "u1[::1]"), "Tuple((i4[:, ::1], b1[::1], i8, u1[::1]))"
     ),

@@ -116,21 +116,21 @@ def test_same_errors(native, monkeypatch, smollm2_vocabulary):
 
 
 def test_other_argument_types_go_to_the_jit_kernel(native):
-    # The compiled function would read an int64 array as int32 (or crash); the check reroutes it.
-    accepting = np.array([False, False, True])
-    sources32 = np.array([1], dtype=np.int32)  # one edge run: state 1 -> state 2
-    bounds32 = np.array([0, 0, 0, 1], dtype=np.int32)
-    expected = kernels.jit_kernel("live_states")(accepting, sources32, bounds32)
-    live_states = kernels.native_kernel("live_states")
-    assert live_states(accepting, sources32, bounds32).tolist() == expected.tolist() == [False, True, True]
+    # The compiled function would read an int32 array as int64 (or crash); the check reroutes it.
+    accepting = np.array([False, False, True, False])
+    offsets = np.array([0, 0, 1, 1, 1], dtype=np.int64)  # one edge: state 1 -> state 2
+    succ = np.array([2], dtype=np.int32)
+    expected = kernels.jit_kernel("live_index_states")(accepting, offsets, succ)
+    live_states = kernels.native_kernel("live_index_states")
+    assert live_states(accepting, offsets, succ).tolist() == expected.tolist() == [False, True, True, False]
     for args in [
-        (accepting, sources32.astype(np.int64), bounds32.astype(np.int64)),  # other dtype
-        (accepting, np.repeat(sources32, 2)[::2], bounds32),  # not contiguous
-        (accepting.astype(np.int8), sources32, bounds32),
+        (accepting, offsets.astype(np.int32), succ.astype(np.int64)),  # other dtype
+        (accepting, offsets, np.repeat(succ, 2)[::2]),  # not contiguous
+        (accepting.astype(np.int8), offsets, succ),
     ]:
         assert live_states(*args).tolist() == expected.tolist()
     with pytest.raises(TypeError):
-        live_states(accepting, sources32)
+        live_states(accepting, offsets)
 
 
 def test_compiled_kernels_release_the_gil(native):
@@ -205,7 +205,7 @@ def test_an_extension_that_does_not_load_warns_and_leaves_the_jit_kernels(native
     try:
         with pytest.warns(RuntimeWarning, match="did not load .*failed to import.*build-kernels --force"):
             assert kernels.native_module() is None
-        assert kernels.native_kernel("live_states") is None
+        assert kernels.native_kernel("live_index_states") is None
     finally:
         monkeypatch.undo()
         kernels.native_module.cache_clear()
