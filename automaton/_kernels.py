@@ -41,10 +41,13 @@ from automaton._hopcroft import live_states
 
 __all__ = [
     "insert_tokens", "layout_trie", "quotient_trie", "subtree_symbols", "explore_states", "walk_states",
-    "number_walked_states", "live_index_states", "forced_chains", "gather_tokens", "row_ids", "DEAD",
+    "number_walked_states", "live_index_states", "forced_chains", "gather_tokens", "row_ids", "token_records",
+    "RECORD_BYTES", "LONG_TOKEN", "DEAD",
 ]
 
 DEAD = 0  # the ByteDFA dead state
+RECORD_BYTES = 16  # bytes per token in `token_records`
+LONG_TOKEN = 255  # the length byte of a token whose classes do not fit its record
 
 _U = np.uintp  # unsigned index type (see explore_states)
 
@@ -908,3 +911,40 @@ def row_ids(masks, keep, counts):
         k += 1
         offsets[k] = n
     return offsets, ids
+
+
+@numba.njit(cache=True, nogil=True)
+def token_records(token_data, token_offsets, byte_classes, eos_ids):
+    """Each token's byte classes in a record of RECORD_BYTES: uint8[n_tokens, RECORD_BYTES].
+
+    Args: token_data uint8[total]; token_offsets int32[n_tokens + 1] (token t's bytes are
+    token_data[token_offsets[t]:token_offsets[t + 1]]); byte_classes uint8[256]; eos_ids int32[k]
+    (ids past n_tokens are ignored).
+
+    Record t: byte 0 the token's length L, bytes 1..L the classes of its bytes, the rest 0.
+    L = 0 for EOS ids and empty tokens; L = LONG_TOKEN (and no classes) for tokens of
+    RECORD_BYTES bytes or more.
+
+    Every record is written in full, RECORD_BYTES - 1 classes read from a padded copy and
+    multiplied by 0 past the token's end: a loop as long as each token mispredicts its exit
+    about once per token, which took twice as long.
+    """
+    n_tokens = token_offsets.shape[0] - 1
+    total = token_data.shape[0]
+    classes = np.zeros(total + RECORD_BYTES, np.uint8)
+    for i in range(total):
+        classes[i] = byte_classes[token_data[i]]
+    records = np.empty(n_tokens * RECORD_BYTES, np.uint8)
+    for t in range(n_tokens):
+        start = _U(token_offsets[t])
+        length = _U(token_offsets[t + 1]) - start
+        short = length < RECORD_BYTES
+        kept = np.uint8(length) * np.uint8(short)
+        at = _U(t) * _U(RECORD_BYTES)
+        records[at] = kept | (np.uint8(LONG_TOKEN) * np.uint8(not short))
+        for k in range(RECORD_BYTES - 1):
+            records[at + _U(1 + k)] = classes[start + _U(k)] * np.uint8(_U(k) < kept)
+    for eos in eos_ids:
+        if 0 <= eos < n_tokens:
+            records[_U(eos) * _U(RECORD_BYTES) : _U(eos + 1) * _U(RECORD_BYTES)] = 0
+    return records.reshape(n_tokens, RECORD_BYTES)

@@ -62,7 +62,7 @@ from automaton.dfa import DEAD_STATE, ByteDFA
 from automaton.errors import EmptyLanguageError, IncompatibleVocabularyError, TooManyStatesError
 from automaton.forced import forced_bytes_table, sole_tokens
 from automaton.mask_rows import (
-    PackedRowCache, concatenated_ranges, packed_rows, popcount_rows, sparse_limit, split_rows,
+    PackedRowCache, packed_rows, popcount_rows, sparse_limit, split_rows,
 )
 from automaton.threaded_walk import build_threads, explore_in_threads, walk_costs
 
@@ -198,12 +198,12 @@ class TokenIndex:
         if not 0 <= state < fast.n_states:
             raise IndexError(f"state {state} out of range [0, {fast.n_states})")
         if 0 <= token_id < fast.n_tokens:
-            at = token_id << 4
+            at = token_id << 4  # records are RECORD_BYTES = 16 bytes long
             records = fast.records
             length = records[at]
             if length:
                 # The token is allowed iff its bytes end in an index state (see the module docstring).
-                classes = records[at + 1 : at + 1 + length] if length < _LONG else fast.long_tokens[token_id]
+                classes = records[at + 1 : at + 1 + length] if length < _LONG else fast.long_token(token_id)
                 table, n_classes = fast.table, fast.n_classes
                 row = state * n_classes
                 for cls in classes:
@@ -314,8 +314,7 @@ class TokenIndex:
         return _FastTables.of(self)
 
 
-_RECORD = 16  # bytes per token in _FastTables.records
-_LONG = 255  # record length marking a token longer than _RECORD - 1 bytes
+_LONG = 255  # `_kernels.LONG_TOKEN` (not imported from there: that would import numba)
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,9 +332,11 @@ class _FastTables:
     table          int64[n_dfa * C]: the DFA table renumbered so that index state s is DFA
                    state s (`_table_in_index_order`), entries pre-multiplied by C
     records        bytes[16 * n_tokens]: per token, its length L then the byte classes of its
-                   bytes, one cache line; L = 0 for EOS ids and tokens that no state allows
-                   (they take the mask-bit path), L = 255 for tokens over 15 bytes, whose
-                   classes are in `long_tokens`
+                   bytes (`_kernels.token_records`); L = 0 for EOS ids and tokens that no state
+                   allows (they take the mask-bit path), L = 255 for tokens over 15 bytes,
+                   whose classes `long_token` reads from the index's token bytes
+    long_tokens    dict token id -> classes of the long tokens read so far
+    token_data, token_offsets, byte_classes: the index's arrays, for `long_token`
     """
 
     width: int
@@ -353,12 +354,18 @@ class _FastTables:
     index_rows_end: int
     records: bytes
     long_tokens: dict
+    token_data: np.ndarray
+    token_offsets: np.ndarray
+    byte_classes: np.ndarray
 
     @classmethod
     def of(cls, index: TokenIndex) -> "_FastTables":
         masks = np.ascontiguousarray(index.masks, dtype=np.int32)
         rows = list(index.masks)
-        records, long_tokens = _token_records(index)
+        records = kernels.token_records(
+            np.ascontiguousarray(index.token_data), np.ascontiguousarray(index.token_offsets),
+            np.ascontiguousarray(index.byte_classes), np.ascontiguousarray(index.eos_token_ids),
+        )
         return cls(
             width=index.logits_width,
             n_tokens=index.num_tokens,
@@ -373,9 +380,20 @@ class _FastTables:
             sparse_tokens=_int_array(index.sparse_tokens),
             table=_int_array(_table_in_index_order(index)),
             index_rows_end=index.num_states * int(index.dfa_table.shape[1]),
-            records=records,
-            long_tokens=long_tokens,
+            records=records.tobytes(),
+            long_tokens={},
+            token_data=index.token_data,
+            token_offsets=index.token_offsets,
+            byte_classes=index.byte_classes,
         )
+
+    def long_token(self, token_id: int) -> bytes:
+        """The byte classes of a token too long for its record (read once, then kept)."""
+        classes = self.long_tokens.get(token_id)
+        if classes is None:
+            start, end = self.token_offsets[token_id], self.token_offsets[token_id + 1]
+            classes = self.long_tokens[token_id] = self.byte_classes[self.token_data[start:end]].tobytes()
+        return classes
 
     def pack_sparse_row(self, state: int) -> np.ndarray:
         """The packed row of a state whose row is an id list (packed once per list), kept for `state`."""
@@ -395,26 +413,6 @@ def _table_in_index_order(index: TokenIndex) -> np.ndarray:
     table = np.empty_like(index.dfa_table, dtype=np.int64)
     table[new_id] = new_id[index.dfa_table] * n_classes
     return table
-
-
-def _token_records(index: TokenIndex) -> tuple[bytes, dict[int, bytes]]:
-    """(records, long_tokens) of `_FastTables` from the index's token bytes and byte classes."""
-    offsets = index.token_offsets.astype(np.int64)
-    lengths = np.diff(offsets)
-    lengths[index.eos_token_ids[index.eos_token_ids < len(lengths)]] = 0
-    classes = index.byte_classes[index.token_data]
-    records = np.zeros((len(lengths), _RECORD), dtype=np.uint8)
-    short = np.flatnonzero((lengths > 0) & (lengths < _RECORD))
-    records[short, 0] = lengths[short]
-    # Columns 1..L of each short token's record get the classes of its L bytes.
-    short_lengths = lengths[short]
-    records[np.repeat(short, short_lengths), concatenated_ranges(np.ones_like(short), short_lengths)] = classes[
-        concatenated_ranges(offsets[short], short_lengths)
-    ]
-    long_ids = np.flatnonzero(lengths >= _RECORD)
-    records[long_ids, 0] = _LONG
-    long_tokens = {int(t): classes[offsets[t] : offsets[t + 1]].tobytes() for t in long_ids}
-    return records.tobytes(), long_tokens
 
 
 def _int_array(values: np.ndarray) -> array.array:

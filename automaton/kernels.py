@@ -79,6 +79,7 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "forced_chains": ("_kernels", ("i2[::1]", "i8[::1]", "i4[::1]", "i8"), "Tuple((i8[::1], u1[::1]))"),
     "gather_tokens": ("_kernels", ("u1[::1]", "i8[::1]", "i4[::1]"), "Tuple((u1[::1], i4[::1]))"),
     "row_ids": ("_kernels", ("i4[:, ::1]", "b1[::1]", "i8[::1]"), "Tuple((i4[::1], i4[::1]))"),
+    "token_records": ("_kernels", ("u1[::1]", "i4[::1]", "u1[::1]", "i4[::1]"), "u1[:, ::1]"),
     **{
         f"fill_rows_{width}": ("_mask_kernels", (f"{width}[:, ::1]", "u1[:, ::1]", width, "u8[::1]"), "i8")
         for width in ("i2", "i4", "i8")
