@@ -35,6 +35,7 @@ import numba
 import numpy as np
 from numba import types
 from numba.core import cgutils
+from numba.cpython.unsafe.numbers import trailing_zeros
 from numba.extending import intrinsic
 
 from automaton._hopcroft import live_states
@@ -822,6 +823,12 @@ def _copy_bytes(typingctx, target, target_at, source, source_at, count):
 
 
 @numba.njit(cache=True, nogil=True)
+def _low_bits(count):
+    """uint64 with the low `count` bits set (0 <= count <= 32)."""
+    return (np.uint64(1) << np.uint64(count)) - np.uint64(1)
+
+
+@numba.njit(cache=True, nogil=True)
 def gather_tokens(token_data, token_offsets, keep):
     """Bytes of the kept tokens only: (uint8[total_kept], int32[n_tokens + 1]); others empty.
 
@@ -829,52 +836,55 @@ def gather_tokens(token_data, token_offsets, keep):
     / 32)] packed like a mask row (bit t % 32 of word t // 32 set = token t kept; bits past
     n_tokens are ignored).
 
-    One pass finds the runs of consecutive kept tokens without branching on each bit (a run's
-    first and end index are written at every token and kept by advancing the count only where
-    a run starts or ends); a word with no bit set only repeats the offset, the common case
-    when few tokens are kept. Then each run's bytes, adjacent in `token_data`, are one memcpy.
+    Word by word (32 tokens): first the new offsets (a word with no bit set repeats the
+    offset, one with every bit set shifts the old ones, others add each kept token's length
+    without branching), then the bytes, one copy per run of consecutive kept tokens within
+    the word, found with trailing-zero counts. Runs are mostly a token or two, so a run of at
+    most 16 bytes is copied as 16 (the next run overwrites the excess; the buffer has 16 bytes
+    to spare) instead of a copy of variable length.
     """
     n_tokens = token_offsets.shape[0] - 1
+    n_words = (n_tokens + 31) // 32
     new_offsets = np.empty(n_tokens + 1, np.int32)
-    run_first = np.empty(n_tokens // 2 + 2, np.int32)
-    run_end = np.empty(n_tokens // 2 + 2, np.int32)
     new_offsets[0] = 0
-    total = 0
-    n_runs = 0
-    n_ended = 0
-    previous = 0
-    for w in range((n_tokens + 31) // 32):
+    total = np.int64(0)
+    for w in range(n_words):
         base = w * 32
         count = min(32, n_tokens - base)
-        word = np.uint32(keep[w])
+        word = np.uint64(np.uint32(keep[w])) & _low_bits(count)
         if word == 0:
-            if previous:
-                run_end[n_ended] = base
-                n_ended += 1
-                previous = 0
             fill = np.int32(total)
             for k in range(count):
                 new_offsets[base + k + 1] = fill
-            continue
-        for k in range(count):
-            t = base + k
-            kept = np.int64((word >> np.uint32(k)) & np.uint32(1))
-            total += (token_offsets[t + 1] - token_offsets[t]) * kept
-            new_offsets[t + 1] = total
-            run_first[n_runs] = t
-            n_runs += kept & (1 - previous)
-            run_end[n_ended] = t
-            n_ended += previous & (1 - kept)
-            previous = kept
-    run_end[n_ended] = n_tokens
-    data = np.empty(total, np.uint8)
-    for run in range(n_runs):
-        first, end = run_first[run], run_end[run]
-        _copy_bytes(
-            data, np.int64(new_offsets[first]), token_data, token_offsets[first],
-            token_offsets[end] - token_offsets[first],
-        )
-    return data, new_offsets
+        elif word == np.uint64(0xFFFFFFFF):
+            shift = total - token_offsets[base]
+            for k in range(32):
+                new_offsets[base + k + 1] = token_offsets[base + k + 1] + shift
+            total = token_offsets[base + 32] + shift
+        else:
+            for k in range(count):
+                t = base + k
+                kept = np.int64((word >> np.uint64(k)) & np.uint64(1))
+                total += (token_offsets[t + 1] - token_offsets[t]) * kept
+                new_offsets[t + 1] = total
+    spare = 16
+    data = np.empty(total + spare, np.uint8)
+    readable = token_data.shape[0]
+    for w in range(n_words):
+        base = w * 32
+        word = np.uint64(np.uint32(keep[w])) & _low_bits(min(32, n_tokens - base))
+        while word != 0:
+            first = np.int64(trailing_zeros(word))
+            end = first + np.int64(trailing_zeros(~(word >> np.uint64(first))))
+            word &= ~_low_bits(end)
+            source = token_offsets[base + first]
+            size = token_offsets[base + end] - source
+            target = np.int64(new_offsets[base + first])
+            if size <= spare and source + spare <= readable:
+                _copy_bytes(data, target, token_data, source, spare)
+            else:
+                _copy_bytes(data, target, token_data, source, size)
+    return data[:total], new_offsets
 
 
 @numba.njit(cache=True, nogil=True)

@@ -121,7 +121,8 @@ class TokenIndex:
         if validate:
             _check_consistent(self)
         for array_ in self.arrays().values():
-            array_.setflags(write=False)
+            if array_.flags.writeable:  # a loaded index's views of its file are read-only already
+                array_.setflags(write=False)
 
     # -- queries ---------------------------------------------------------------------------
 

@@ -327,7 +327,10 @@ def render(results: dict) -> str:
         f"Machine: {_cpu()}, 2 cores shared with other work while this ran, so single timings are noisy: "
         f"figures are medians, read the ratios. Whole run: {results['wall_s'] / 60:.1f} min. {_versions()}.",
         "",
-        "How: compile = median over repeats (count in brackets for peers); ours cold = first "
+        "How: compile = median over repeats after one untimed compile of the same pattern, up to "
+        f"{settings['warm_max']} repeats within {settings['warm_budget']:.0f} s for ours and up to "
+        f"{settings['peer_max']} within {settings['peer_budget']:.0f} s for each peer (count in brackets "
+        "for peers), so that sub-millisecond builds are timed once warm; ours cold = first "
         "`compile_index(..., cache=False)` in a fresh process with the ahead-of-time kernels "
         "(`python -m automaton build-kernels`, numba not imported), after importing the compile "
         "path and building the vocabulary's token trie (once per vocabulary and process), as the "

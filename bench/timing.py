@@ -27,6 +27,7 @@ def repeat_timed(fn, *, min_repeats: int = 1, max_repeats: int = 5, budget_s: fl
     result = None
     spent = 0.0
     while len(times) < max_repeats and (len(times) < min_repeats or spent < budget_s):
+        result = None  # the previous result is freed before the clock starts, not inside the next run
         began = time.perf_counter()
         result = fn()
         elapsed = time.perf_counter() - began

@@ -1,9 +1,9 @@
-"""`_kernels.gather_tokens` (one copy per run of kept tokens, kept bits packed like a mask row)
-against slicing each token alone."""
+"""`_kernels.gather_tokens` (one copy per run of kept tokens within a 32-token word, kept bits
+packed like a mask row) against slicing each token alone."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from automaton import _kernels
@@ -11,19 +11,26 @@ from automaton import _kernels
 
 @st.composite
 def tokens_and_kept(draw):
-    """(token bytes, kept flags): kept tokens either anywhere or a few among long unkept runs
-    (whole 32-token words with no bit set)."""
-    tokens = draw(st.lists(st.binary(max_size=6), max_size=150))
-    if draw(st.booleans()):
+    """(token bytes, kept flags): kept tokens anywhere, a few among long unkept runs (whole
+    32-token words with no bit set), or all but a few (whole words with every bit set)."""
+    tokens = draw(st.lists(st.binary(max_size=20), max_size=150))
+    mode = draw(st.sampled_from(["any", "few kept", "few dropped"]))
+    if mode == "any":
         kept = draw(st.lists(st.booleans(), min_size=len(tokens), max_size=len(tokens)))
     else:
         chosen = draw(st.sets(st.integers(0, max(len(tokens) - 1, 0)), max_size=4)) if tokens else set()
-        kept = [t in chosen for t in range(len(tokens))]
+        kept = [(t in chosen) == (mode == "few kept") for t in range(len(tokens))]
     return tokens, kept
+
+
+_TOKENS = [bytes([65 + t % 26]) * (1 + t % 19) for t in range(100)]
 
 
 @settings(max_examples=300, deadline=None)
 @given(tokens_and_kept())
+# whole words kept, then words with a few gaps, a word with none kept, a partial last word
+@example((_TOKENS, [t < 64 or t in (70, 71, 90) for t in range(100)]))
+@example((_TOKENS, [t != 40 for t in range(100)]))
 def test_gather_tokens_keeps_exactly_the_kept_tokens_bytes(case):
     tokens, kept = case
     data = np.frombuffer(b"".join(tokens), dtype=np.uint8)
