@@ -32,7 +32,7 @@ from interegular.patterns import (
     _ParsePattern,
     _Repeated,
 )
-from interegular.utils.simple_parser import NoMatch
+from interegular.utils.simple_parser import NoMatch, nomatch
 
 from automaton.errors import RegexSyntaxError, UnsupportedRegexError
 from automaton.preparse import Atom, Prepared, prepare
@@ -64,7 +64,7 @@ def parse_regex(pattern: str) -> Node:
 
 def parse_prepared(pattern: str, prepared: Prepared) -> Node:
     """Parse `prepared.text` with interegular and walk the result (errors point into `pattern`)."""
-    parser = _ParsePattern(prepared.text)
+    parser = _Parser(prepared.text)
     try:
         tree = parser.parse()
     except InvalidSyntax as error:
@@ -87,6 +87,47 @@ def _check_with_re(pattern: str) -> None:
             raise RegexSyntaxError(pattern, error.pos, error.msg) from None
         except OverflowError as error:
             raise RegexSyntaxError(pattern, None, str(error) or type(error).__name__) from None
+
+
+class _Parser(_ParsePattern):
+    """interegular's parser, with a shortcut for its commonest step (see `_item`)."""
+
+
+_STOCK_ITEM = _ParsePattern.obj
+# Characters after which the stock parser's `obj` does something else than read one character
+# (a group, a class, an escape, `.`, an anchor, an alternative's or a group's end) ...
+_NOT_PLAIN = _ParsePattern.SPECIAL_CHARS_STANDARD | {"{"}
+# ... and the characters that start a quantifier.
+_QUANTIFIER_START = frozenset("*+?{")
+_ENDS_ITEMS = frozenset({")", "|", ""})
+
+
+def _item(self: _Parser):
+    """`obj` (one item of a concatenation) as interegular parses it, giving the same tree.
+
+    The stock `obj` reaches a plain character through about ten failed matches (a group? a
+    class? an escape? ..., and then four quantifiers), each recorded for error messages; the
+    prepared text is mostly plain characters (literal text and class placeholders), so this
+    reads them at once. A `)`, `|` or the end stops a concatenation, as `obj` would (by
+    raising `nomatch`); anything else goes to the stock `obj`. Only the expectations recorded
+    for an error message differ, and `re` has already accepted the pattern."""
+    data, at = self.data, self.index
+    char = data[at : at + 1]
+    if char in _ENDS_ITEMS:
+        raise nomatch
+    if char in _NOT_PLAIN:
+        return _STOCK_ITEM(self)
+    self.index = at + 1
+    item = _CharGroup(frozenset(char), False)
+    if data[at + 1 : at + 2] not in _QUANTIFIER_START:
+        return item
+    # The stock `obj` applies `repetition` twice (in `atom`, then itself): `a{2}{3}` nests.
+    return self.repetition(self.repetition(item))
+
+
+# Assigned after the class is made: interegular wraps each public method a subclass defines
+# in a reset of the position on failure, which `_item` does not need.
+_Parser.obj = _item
 
 
 _CASE_INSENSITIVE = REFlags.CASE_INSENSITIVE.value
