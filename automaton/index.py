@@ -337,7 +337,8 @@ class _FastTables:
                    allows (they take the mask-bit path), L = 255 for tokens over 15 bytes,
                    whose classes `long_token` reads from the index's token bytes
     long_tokens    dict token id -> classes of the long tokens read so far
-    token_data, token_offsets, byte_classes: the index's arrays, for `long_token`
+    token_data, token_offsets: the index's arrays, for `long_token`
+    class_of_byte  bytes[256]: the byte classes as a `bytes.translate` table
     """
 
     width: int
@@ -357,7 +358,7 @@ class _FastTables:
     long_tokens: dict
     token_data: np.ndarray
     token_offsets: np.ndarray
-    byte_classes: np.ndarray
+    class_of_byte: bytes
 
     @classmethod
     def of(cls, index: TokenIndex) -> "_FastTables":
@@ -385,7 +386,7 @@ class _FastTables:
             long_tokens={},
             token_data=index.token_data,
             token_offsets=index.token_offsets,
-            byte_classes=index.byte_classes,
+            class_of_byte=index.byte_classes.tobytes(),
         )
 
     def long_token(self, token_id: int) -> bytes:
@@ -393,7 +394,8 @@ class _FastTables:
         classes = self.long_tokens.get(token_id)
         if classes is None:
             start, end = self.token_offsets[token_id], self.token_offsets[token_id + 1]
-            classes = self.long_tokens[token_id] = self.byte_classes[self.token_data[start:end]].tobytes()
+            classes = self.token_data[start:end].tobytes().translate(self.class_of_byte)
+            self.long_tokens[token_id] = classes
         return classes
 
     def pack_sparse_row(self, state: int) -> np.ndarray:

@@ -90,7 +90,7 @@ def _check_with_re(pattern: str) -> None:
 
 
 class _Parser(_ParsePattern):
-    """interegular's parser, with a shortcut for its commonest step (see `_item`)."""
+    """interegular's parser, with shortcuts for its commonest steps (`_item`, `_repetition`)."""
 
 
 _STOCK_ITEM = _ParsePattern.obj
@@ -118,16 +118,23 @@ def _item(self: _Parser):
     if char in _NOT_PLAIN:
         return _STOCK_ITEM(self)
     self.index = at + 1
-    item = _CharGroup(frozenset(char), False)
-    if data[at + 1 : at + 2] not in _QUANTIFIER_START:
-        return item
     # The stock `obj` applies `repetition` twice (in `atom`, then itself): `a{2}{3}` nests.
-    return self.repetition(self.repetition(item))
+    return self.repetition(self.repetition(_CharGroup(frozenset(char), False)))
 
 
+def _repetition(self: _Parser, base):
+    """`repetition` as interegular parses it: `base` as it is unless a quantifier follows (the
+    stock method finds that out through four failed matches)."""
+    if self.data[self.index : self.index + 1] not in _QUANTIFIER_START:
+        return base
+    return _STOCK_REPETITION(self, base)
+
+
+_STOCK_REPETITION = _ParsePattern.repetition
 # Assigned after the class is made: interegular wraps each public method a subclass defines
-# in a reset of the position on failure, which `_item` does not need.
+# in a reset of the position on failure, which these do not need.
 _Parser.obj = _item
+_Parser.repetition = _repetition
 
 
 _CASE_INSENSITIVE = REFlags.CASE_INSENSITIVE.value
