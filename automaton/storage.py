@@ -287,6 +287,26 @@ def _check_version(metadata: dict, path: Path) -> None:
 
 
 def _span(name: str, entry, path: Path) -> tuple:
+    """(dtype, shape, begin, end) of one array's header entry; IndexFileError naming what is
+    wrong with it. The common case, a valid entry, is checked in one go; any doubt goes to
+    `_checked_span`, which finds the problem and words it."""
+    if type(entry) is dict:
+        dtype = _DTYPES.get(entry.get("dtype"))
+        shape, offsets = entry.get("shape"), entry.get("data_offsets")
+        if dtype is not None and type(shape) is list and type(offsets) is list and len(offsets) == 2:
+            begin, end = offsets
+            count = 1  # Python integers: a huge declared shape cannot overflow
+            for size in shape:
+                if type(size) is not int or size < 0:
+                    break
+                count *= size
+            else:
+                if type(begin) is int and type(end) is int and 0 <= begin <= end and count * dtype.itemsize == end - begin:
+                    return dtype, tuple(shape), begin, end
+    return _checked_span(name, entry, path)
+
+
+def _checked_span(name: str, entry, path: Path) -> tuple:
     def problem(what: str) -> IndexFileError:  # the message is only written for a bad entry
         return IndexFileError(f"{path}: corrupted header (array {name!r}: {what})")
 

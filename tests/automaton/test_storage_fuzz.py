@@ -8,6 +8,7 @@ AUTOMATON_LONG_TESTS=1 for a long one. The number of cases tried is printed.
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 from pathlib import Path
@@ -102,3 +103,32 @@ def test_damaged_files_always_raise_index_file_error(tmp_path, capsys):
     with capsys.disabled():
         print(f"\nindex loader fuzz: {tried['raw']} raw and {tried['sealed']} sealed damaged files, all refused")
     assert tried["raw"] > 0 and tried["sealed"] > 0
+
+
+SIZES = st.one_of(st.integers(-2, 40), st.sampled_from([True, False, 2.0, "4", None, 2**70]))
+ENTRIES = st.one_of(
+    st.fixed_dictionaries({
+        "dtype": st.sampled_from(["I32", "I64", "U8", "BOOL", "F32", 3, None]),
+        "shape": st.one_of(st.lists(SIZES, max_size=3), st.sampled_from([None, 5, "x", (2,)])),
+        "data_offsets": st.one_of(st.lists(SIZES, min_size=0, max_size=3), st.sampled_from([None, 7])),
+    }),
+    st.sampled_from([None, [], "I32", 4]),
+    # valid entries, and entries one byte off
+    st.tuples(st.sampled_from([("I32", 4), ("I64", 8), ("U8", 1), ("BOOL", 1)]),
+              st.lists(st.integers(0, 6), max_size=3), st.integers(0, 100), st.sampled_from([0, 0, 1, -1])).map(
+        lambda t: {"dtype": t[0][0], "shape": t[1],
+                   "data_offsets": [t[2], t[2] + t[0][1] * math.prod(t[1]) + t[3]]}),
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(ENTRIES)
+def test_span_checks_agree_with_the_detailed_checks(entry):
+    """`_span`'s one-go check of a valid entry accepts exactly what `_checked_span` accepts."""
+    outcomes = []
+    for check in (storage._span, storage._checked_span):
+        try:
+            outcomes.append(check("masks", entry, Path("x")))
+        except IndexFileError as error:
+            outcomes.append(str(error))
+    assert outcomes[0] == outcomes[1]
