@@ -425,7 +425,11 @@ def _int_array(values: np.ndarray) -> array.array:
 
 
 def _check_consistent(index: TokenIndex) -> None:
-    """Shapes and ranges that every method relies on; ValueError naming the first problem."""
+    """Shapes and ranges that every method relies on; ValueError naming the problems.
+
+    Shapes are checked here; when they hold, the values are checked by one kernel
+    (`_kernels.index_problems`), whose failed checks are worded by `_VALUE_PROBLEMS`.
+    """
     n_states = index.mask_of.shape[0]
     n_words = (index.logits_width + 31) // 32
     problems = []
@@ -435,68 +439,51 @@ def _check_consistent(index: TokenIndex) -> None:
         problems.append(f"masks shape {index.masks.shape} does not fit logits width {index.logits_width}")
     if n_states == 0:
         problems.append("no states")
-    for name in ("accepting", "dfa_state_of"):
+    for name in ("mask_of", "accepting", "dfa_state_of", "sole_token"):
         if getattr(index, name).shape != (n_states,):
             problems.append(f"{name} shape {getattr(index, name).shape} != ({n_states},)")
-    problems += _sparse_row_problems(index)
-    n_sparse = max(index.sparse_offsets.shape[0] - 1, 0)
-    if index.mask_of.ndim != 1 or (
-        n_states and (index.mask_of.min() < -n_sparse or index.mask_of.max() >= index.masks.shape[0])
-    ):
-        problems.append("mask_of refers to a row that does not exist")
-    n_dfa = index.dfa_table.shape[0] if index.dfa_table.ndim == 2 else -1
-    if index.dfa_table.ndim != 2 or n_dfa == 0:
+    if index.sparse_offsets.ndim != 1 or index.sparse_offsets.shape[0] < 1 or index.sparse_tokens.ndim != 1:
+        problems.append("sparse_offsets must hold at least one offset and sparse_tokens must be a list of ids")
+    n_dfa = index.dfa_table.shape[0] if index.dfa_table.ndim == 2 else 0
+    if n_dfa == 0:
         problems.append(f"dfa_table shape {index.dfa_table.shape} is not [n_dfa, n_classes]")
-    elif index.dfa_table.size and (index.dfa_table.min() < 0 or index.dfa_table.max() >= n_dfa):
-        problems.append("dfa_table refers to a DFA state that does not exist")
-    if index.byte_classes.shape != (256,) or (
-        index.dfa_table.ndim == 2 and int(index.byte_classes.max()) >= index.dfa_table.shape[1]
-    ):
+    if index.byte_classes.shape != (256,):
         problems.append("byte_classes does not fit the DFA table")
-    if index.state_of_dfa.shape != (max(n_dfa, 0),):
+    if index.state_of_dfa.shape != (n_dfa,):
         problems.append("state_of_dfa does not have one entry per DFA state")
-    elif n_states and (index.state_of_dfa.min() < -1 or index.state_of_dfa.max() >= n_states):
-        problems.append("state_of_dfa refers to a state that does not exist")
-    if n_states and n_dfa > 0 and (index.dfa_state_of.min() < 0 or index.dfa_state_of.max() >= n_dfa):
-        problems.append("dfa_state_of refers to a DFA state that does not exist")
-    offsets = index.token_offsets
-    if offsets.ndim != 1 or offsets.shape[0] < 1 or offsets.shape[0] - 1 > index.logits_width:
+    if index.token_offsets.ndim != 1 or not 1 <= index.token_offsets.shape[0] <= index.logits_width + 1:
         problems.append("token_offsets does not fit the logits width")
-    elif offsets[0] != 0 or offsets[-1] != index.token_data.shape[0] or (offsets[1:] < offsets[:-1]).any():
-        problems.append("token_offsets are not increasing offsets into token_data")
-    if (
-        index.forced_offsets.shape != (n_states + 1,)
-        or index.forced_offsets[0] != 0
-        or index.forced_offsets[-1] != index.forced_data.shape[0]
-        or (index.forced_offsets[1:] < index.forced_offsets[:-1]).any()
-    ):
+    if index.forced_offsets.shape != (n_states + 1,):
         problems.append("forced_offsets are not increasing offsets into forced_data")
-    if index.sole_token.shape != (n_states,) or (
-        n_states and (index.sole_token.min() < -1 or index.sole_token.max() >= index.logits_width)
-    ):
-        problems.append("sole_token does not hold one token id (or -1) per state")
-    eos = index.eos_token_ids
-    if eos.size and (eos.min() < 0 or eos.max() >= index.logits_width):
-        problems.append("an EOS id lies outside the logits width")
+    if index.eos_token_ids.ndim != 1 or index.token_data.ndim != 1 or index.forced_data.ndim != 1:
+        problems.append("eos_token_ids, token_data and forced_data must be lists")
+    if not problems:
+        found = kernels.index_problems(
+            index.mask_of, index.masks.shape[0], index.sparse_offsets, index.sparse_tokens, index.dfa_table,
+            index.byte_classes, index.state_of_dfa, index.dfa_state_of, index.token_offsets,
+            index.token_data.shape[0], index.forced_offsets, index.forced_data.shape[0], index.sole_token,
+            index.eos_token_ids, index.logits_width,
+        )
+        problems = [problem for bit, problem in enumerate(_VALUE_PROBLEMS) if found >> bit & 1]
     if problems:
         raise ValueError("inconsistent index: " + "; ".join(problems))
 
 
-def _sparse_row_problems(index: TokenIndex) -> list[str]:
-    offsets, tokens = index.sparse_offsets, index.sparse_tokens
-    if offsets.ndim != 1 or offsets.shape[0] < 1 or tokens.ndim != 1:
-        return ["sparse_offsets must hold at least one offset and sparse_tokens must be a list of ids"]
-    if offsets[0] != 0 or offsets[-1] != tokens.shape[0] or (np.diff(offsets) < 0).any():
-        return ["sparse_offsets are not increasing offsets into sparse_tokens"]
-    problems = []
-    if tokens.size and (tokens.min() < 0 or tokens.max() >= index.logits_width):
-        problems.append("sparse_tokens holds an id outside the logits width")
-    # Within each row the ids must strictly increase; a row start may be below its predecessor.
-    row_start = np.zeros(tokens.shape[0], dtype=np.bool_)
-    row_start[offsets[:-1][offsets[:-1] < tokens.shape[0]]] = True
-    if not ((np.diff(tokens.astype(np.int64)) > 0) | row_start[1:]).all():
-        problems.append("sparse_tokens are not sorted and distinct within a row")
-    return problems
+# What each bit of `_kernels.index_problems` means, bit 0 first.
+_VALUE_PROBLEMS = (
+    "sparse_offsets are not increasing offsets into sparse_tokens",
+    "sparse_tokens holds an id outside the logits width",
+    "sparse_tokens are not sorted and distinct within a row",
+    "mask_of refers to a row that does not exist",
+    "dfa_table refers to a DFA state that does not exist",
+    "byte_classes does not fit the DFA table",
+    "state_of_dfa refers to a state that does not exist",
+    "dfa_state_of refers to a DFA state that does not exist",
+    "token_offsets are not increasing offsets into token_data",
+    "forced_offsets are not increasing offsets into forced_data",
+    "sole_token does not hold one token id (or -1) per state",
+    "an EOS id lies outside the logits width",
+)
 
 
 # -- build -------------------------------------------------------------------------------------

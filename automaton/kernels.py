@@ -1,5 +1,6 @@
-"""The numba kernels of the compile path (and the CPU mask kernel that `decode` applies during
-generation), ahead-of-time compiled when that module is built.
+"""The numba kernels of the compile path (and those of a loaded index's checks and first step,
+and the CPU mask kernel that `decode` applies during generation), ahead-of-time compiled when
+that module is built.
 
     from automaton import kernels
     kernels.explore_states(...)      # same arguments and results as automaton._kernels.explore_states
@@ -8,7 +9,7 @@ A numba JIT kernel costs about half a second in each new process before its firs
 with numba's on-disk cache warm: importing numba, setting up its typing and lowering
 registries, and loading each cached kernel. `python -m automaton build-kernels` compiles the
 kernels below once, ahead of time (numba's `pycc`), into an extension module in this package;
-a process that finds it up to date never imports numba, to compile or to mask.
+a process that finds it up to date never imports numba, to compile, load or mask.
 
 Each name resolves on first use to the ahead-of-time function when the extension is there and
 was built from the kernel sources as they are now (its module name carries a digest of them),
@@ -80,6 +81,12 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "gather_tokens": ("_kernels", ("u1[::1]", "i8[::1]", "i4[::1]"), "Tuple((u1[::1], i4[::1]))"),
     "row_ids": ("_kernels", ("i4[:, ::1]", "b1[::1]", "i8[::1]"), "Tuple((i4[::1], i4[::1]))"),
     "token_records": ("_kernels", ("u1[::1]", "i4[::1]", "u1[::1]", "i4[::1]"), "u1[:, ::1]"),
+    "index_problems": (
+        "_kernels",
+        ("i4[::1]", "i8", "i4[::1]", "i4[::1]", "i4[:, ::1]", "u1[::1]", "i4[::1]", "i4[::1]", "i4[::1]", "i8",
+         "i8[::1]", "i8", "i4[::1]", "i4[::1]", "i8"),
+        "i8",
+    ),
     **{
         f"fill_rows_{width}": ("_mask_kernels", (f"{width}[:, ::1]", "u1[:, ::1]", width, "u8[::1]"), "i8")
         for width in ("i2", "i4", "i8")

@@ -77,6 +77,18 @@ def test_compile_path_does_not_import_numba(native):
     )
 
 
+def test_loading_and_stepping_do_not_import_numba(native, tmp_path):
+    path = tmp_path / "index.safetensors"
+    vocabulary = automaton.Vocabulary.from_token_bytes([b"a", b"b", b"ab", None], eos_token_ids=[3])
+    automaton.compile_index(r"(ab)+a?", vocabulary, cache=False).save(path)
+    assert not imports_numba(
+        "import automaton\n"
+        f"index = automaton.load_index({str(path)!r})\n"
+        "state = index.next_state(index.initial_state, 2)\n"
+        "assert state >= 0 and index.next_state(state, 1) < 0 and index.allowed_token_ids(state).tolist() == [0, 2, 3]"
+    )
+
+
 @pytest.mark.parametrize("name", sorted(BENCH_PATTERNS))
 def test_same_dfa(native, monkeypatch, name):
     pattern = BENCH_PATTERNS[name]
