@@ -51,6 +51,7 @@ mask read for it.
 from __future__ import annotations
 
 import array
+import struct
 from bisect import bisect_left
 from dataclasses import InitVar, dataclass
 from functools import cached_property
@@ -204,7 +205,11 @@ class TokenIndex:
             length = records[at]
             if length:
                 # The token is allowed iff its bytes end in an index state (see the module docstring).
-                classes = records[at + 1 : at + 1 + length] if length < _LONG else fast.long_token(token_id)
+                if length < _LONG:
+                    classes = records[at + 1 : at + 1 + length]
+                else:
+                    start, count = _LONG_SPAN.unpack_from(records, at + 1)
+                    classes = fast.long_classes[start : start + count]
                 table, n_classes = fast.table, fast.n_classes
                 row = state * n_classes
                 for cls in classes:
@@ -316,6 +321,7 @@ class TokenIndex:
 
 
 _LONG = 255  # `_kernels.LONG_TOKEN` (not imported from there: that would import numba)
+_LONG_SPAN = struct.Struct("<II")  # where a long token's classes start in long_classes, how many
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,10 +341,8 @@ class _FastTables:
     records        bytes[16 * n_tokens]: per token, its length L then the byte classes of its
                    bytes (`_kernels.token_records`); L = 0 for EOS ids and tokens that no state
                    allows (they take the mask-bit path), L = 255 for tokens over 15 bytes,
-                   whose classes `long_token` reads from the index's token bytes
-    long_tokens    dict token id -> classes of the long tokens read so far
-    token_data, token_offsets: the index's arrays, for `long_token`
-    class_of_byte  bytes[256]: the byte classes as a `bytes.translate` table
+                   whose record says where their classes lie in `long_classes`
+    long_classes   bytes: the classes of the long tokens
     """
 
     width: int
@@ -355,16 +359,13 @@ class _FastTables:
     table: array.array
     index_rows_end: int
     records: bytes
-    long_tokens: dict
-    token_data: np.ndarray
-    token_offsets: np.ndarray
-    class_of_byte: bytes
+    long_classes: bytes
 
     @classmethod
     def of(cls, index: TokenIndex) -> "_FastTables":
         masks = np.ascontiguousarray(index.masks, dtype=np.int32)
         rows = list(index.masks)
-        records = kernels.token_records(
+        records, long_classes = kernels.token_records(
             np.ascontiguousarray(index.token_data), np.ascontiguousarray(index.token_offsets),
             np.ascontiguousarray(index.byte_classes), np.ascontiguousarray(index.eos_token_ids),
         )
@@ -383,20 +384,8 @@ class _FastTables:
             table=_int_array(_table_in_index_order(index)),
             index_rows_end=index.num_states * int(index.dfa_table.shape[1]),
             records=records.tobytes(),
-            long_tokens={},
-            token_data=index.token_data,
-            token_offsets=index.token_offsets,
-            class_of_byte=index.byte_classes.tobytes(),
+            long_classes=long_classes.tobytes(),
         )
-
-    def long_token(self, token_id: int) -> bytes:
-        """The byte classes of a token too long for its record (read once, then kept)."""
-        classes = self.long_tokens.get(token_id)
-        if classes is None:
-            start, end = self.token_offsets[token_id], self.token_offsets[token_id + 1]
-            classes = self.token_data[start:end].tobytes().translate(self.class_of_byte)
-            self.long_tokens[token_id] = classes
-        return classes
 
     def pack_sparse_row(self, state: int) -> np.ndarray:
         """The packed row of a state whose row is an id list (packed once per list), kept for `state`."""

@@ -80,7 +80,9 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "forced_chains": ("_kernels", ("i2[::1]", "i8[::1]", "i4[::1]", "i8"), "Tuple((i8[::1], u1[::1]))"),
     "gather_tokens": ("_kernels", ("u1[::1]", "i8[::1]", "i4[::1]"), "Tuple((u1[::1], i4[::1]))"),
     "row_ids": ("_kernels", ("i4[:, ::1]", "b1[::1]", "i8[::1]"), "Tuple((i4[::1], i4[::1]))"),
-    "token_records": ("_kernels", ("u1[::1]", "i4[::1]", "u1[::1]", "i4[::1]"), "u1[:, ::1]"),
+    "token_records": (
+        "_kernels", ("u1[::1]", "i4[::1]", "u1[::1]", "i4[::1]"), "Tuple((u1[:, ::1], u1[::1]))"
+    ),
     "index_problems": (
         "_kernels",
         ("i4[::1]", "i8", "i4[::1]", "i4[::1]", "i4[:, ::1]", "u1[::1]", "i4[::1]", "i4[::1]", "i4[::1]", "i8",

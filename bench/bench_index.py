@@ -61,7 +61,7 @@ def _settings(quick: bool) -> dict:
     if quick:
         return dict(ours_walks=5, ours_steps=100, ours_cap=1.0, peer_walks=3, peer_steps=50, peer_cap=1.5,
                     warm_max=3, warm_budget=1.0, peer_max=2, peer_budget=2.0, load_max=10)
-    return dict(ours_walks=25, ours_steps=200, ours_cap=3.0, peer_walks=8, peer_steps=100, peer_cap=4.0,
+    return dict(ours_walks=100, ours_steps=200, ours_cap=3.0, peer_walks=8, peer_steps=100, peer_cap=4.0,
                 warm_max=30, warm_budget=1.0, peer_max=30, peer_budget=3.0, load_max=30)
 
 
