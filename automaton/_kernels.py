@@ -8,18 +8,20 @@ A vocabulary's byte trie (`insert_tokens`, built once per vocabulary) is quotien
 pattern's byte classes (`quotient_trie`): tokens whose bytes fall in the same classes, position
 by position, behave alike in every state, so they share one path. For `[a-zA-Z ]{10,200}`
 cl100k's 100k tokens collapse to a few hundred nodes. When few bytes share a class (literal
-text) merging would shrink the trie little, and the byte trie is walked as is, each node
-labelled with its byte's class (`automaton.index.class_trie` chooses). Either trie, in
+text) merging would shrink the trie little, and the byte trie is walked as is, with a DFA
+table that has a column per byte (`automaton.index.class_trie` chooses). Either trie, in
 depth-first order:
 
-    node_class  uint8[n_nodes]    byte class on the edge into the node (node 0 is the root)
+    node_class  uint8[n_nodes]    symbol on the edge into the node (node 0 is the root): a
+                                  class of the merged trie, a byte of the byte trie; the walks'
+                                  `table` has a column per symbol
     node_depth  int32[n_nodes]    edges from the root (root 0)
     node_end    int32[n_nodes]    one past the node's last descendant, so a subtree is
                                   node .. node_end[node]-1 and can be skipped in one jump
     node_token_offsets int32[n_nodes + 1], node_tokens int32[n_ending]
                                   ids of the tokens whose bytes end at each node (CSR)
 
-The walks also take, in one symbol space (bytes for the byte trie, classes for a merged one):
+The walks also take, in the same symbol space:
 
     node_below   uint64[n_nodes, w]  the symbols on the edges strictly below each node
                                      (`subtree_symbols`; bit s % 64 of word s // 64)

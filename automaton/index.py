@@ -496,7 +496,7 @@ def build_index(
     threads: threads the trie walks may use when there is enough work to share (see
         `automaton.threaded_walk`); None for `build_threads()`. The index is the same either way.
     """
-    trie = class_trie(vocabulary, dfa, merge=merge_classes)
+    table, trie = class_trie(vocabulary, dfa, merge=merge_classes)
     max_depth = byte_trie(vocabulary).max_depth  # the class trie is no deeper
     eos = np.array(sorted(vocabulary.eos_token_ids), dtype=np.int32)
     n_words = (vocabulary.logits_width + 31) // 32
@@ -508,10 +508,12 @@ def build_index(
         threads = build_threads()
 
     def explore(allowed_end):
-        result = _explore_by_walks(dfa, allowed_end, accepting, trie, max_depth, eos, n_words, max_states, threads)
+        result = _explore_by_walks(
+            table, dfa.initial_state, allowed_end, accepting, trie, max_depth, eos, n_words, max_states, threads
+        )
         if result is None:
             result = kernels.explore_states(
-                dfa.table, dfa.initial_state, allowed_end, accepting, *trie, max_depth,
+                table, dfa.initial_state, allowed_end, accepting, *trie, max_depth,
                 eos, n_words, max_states,
             )
         if result[0] < 0:
@@ -571,12 +573,11 @@ def build_index(
 _THREADED_WALK_ABOVE = 4_000_000
 
 
-def _explore_by_walks(dfa, allowed_end, accepting, trie, max_depth, eos, n_words, max_states, threads):
+def _explore_by_walks(table, initial, allowed_end, accepting, trie, max_depth, eos, n_words, max_states, threads):
     """`explore_states`' result from walks of every candidate state up front, on `threads`
     threads, or None when the build is better done by `explore_states`: one thread, little
     work, or more candidate states than `max_states` (`explore_states` stops as soon as the
     limit is passed)."""
-    initial = dfa.initial_state
     if threads < 2 or initial == DEAD_STATE:
         return None
     candidates = np.flatnonzero(allowed_end)
@@ -587,11 +588,11 @@ def _explore_by_walks(dfa, allowed_end, accepting, trie, max_depth, eos, n_words
     # No state's walk costs more than the whole trie: skip the estimate when even that is small.
     if candidates.shape[0] * (trie[0].shape[0] + trie[4].shape[0]) < _THREADED_WALK_ABOVE:
         return None
-    costs = walk_costs(dfa.table, candidates, trie)
+    costs = walk_costs(table, candidates, trie)
     if costs.sum() < _THREADED_WALK_ABOVE:
         return None
     return explore_in_threads(
-        dfa.table, initial, candidates, allowed_end, accepting, trie, max_depth, eos, n_words, max_states,
+        table, initial, candidates, allowed_end, accepting, trie, max_depth, eos, n_words, max_states,
         threads, costs,
     )
 
@@ -730,16 +731,18 @@ def should_merge_classes(trie: _ByteTrie, dfa: ByteDFA) -> bool:
     return visits * mergeable >= _MERGEABLE_VISITS_BELOW
 
 
-def class_trie(vocabulary, dfa: ByteDFA, *, merge: bool | None = None) -> tuple:
-    """The vocabulary's token trie over the DFA's byte classes, depth-first, as the walk
-    kernels take it: the five trie arrays, node_below and state_loops (see `_kernels`).
+def class_trie(vocabulary, dfa: ByteDFA, *, merge: bool | None = None) -> tuple[np.ndarray, tuple]:
+    """(table, trie): the vocabulary's token trie as the walk kernels take it (the five trie
+    arrays, node_below and state_loops, see `_kernels`), and the DFA's moves on its symbols.
 
     merge: True to merge byte-trie nodes whose paths spell the same classes (classes dead in
-        every state prune their whole subtrees); False to keep the byte trie's nodes, each
-        labelled with its byte's class; None to choose by `should_merge_classes`.
-    Both give the same index. The merged trie's symbols are classes, the byte trie's bytes
-    (its node_below is kept with the vocabulary's trie); when no DFA state loops, node_below
-    and state_loops have no words and the walks skip the question.
+        every state prune their whole subtrees): the symbols are the DFA's classes and `table`
+        is `dfa.table`; False to walk the vocabulary's byte trie as it is: the symbols are
+        bytes and `table` has a column per byte (`dfa.table[:, dfa.byte_classes]`); None to
+        choose by `should_merge_classes`.
+    Both give the same index. The byte trie's node_below is kept with the vocabulary's trie;
+    when no DFA state loops, node_below and state_loops have no words and the walks skip the
+    question.
     """
     trie = byte_trie(vocabulary)
     classes = np.ascontiguousarray(dfa.byte_classes, dtype=np.uint8)
@@ -749,20 +752,22 @@ def class_trie(vocabulary, dfa: ByteDFA, *, merge: bool | None = None) -> tuple:
     class_loops[DEAD_STATE] = False
     loops = class_loops.any()
     if not merge:
-        # np.take is 2-3x faster than fancy indexing here; every byte is a valid index into classes
-        labels = classes.take(trie.arrays[0], mode="clip")
+        # A column per byte costs 256 entries per DFA state; relabelling every node of the
+        # byte trie with its class would cost a pass over the whole trie.
+        table = np.ascontiguousarray(dfa.table[:, classes])
         if not loops:
-            return (labels, *trie.arrays[1:], *_no_loops(labels.shape[0], dfa.num_states))
-        return (labels, *trie.arrays[1:], trie.bytes_below, _packed_sets(class_loops[:, classes]))
+            return table, (*trie.arrays, *_no_loops(trie.num_nodes, dfa.num_states))
+        return table, (*trie.arrays, trie.bytes_below, _packed_sets(class_loops[:, classes]))
     dead_class = ~(dfa.table != DEAD_STATE).any(axis=0)
     arrays = kernels.layout_trie(*kernels.quotient_trie(
         *trie.arrays, vocabulary.num_tokens, classes, dead_class, trie.max_depth,
     ))
+    table = np.ascontiguousarray(dfa.table)
     if not loops:
-        return (*arrays, *_no_loops(arrays[0].shape[0], dfa.num_states))
+        return table, (*arrays, *_no_loops(arrays[0].shape[0], dfa.num_states))
     n_words = -(-dfa.table.shape[1] // 64)
     below = kernels.subtree_symbols(arrays[0], arrays[1], trie.max_depth, n_words)
-    return (*arrays, below, _packed_sets(class_loops))
+    return table, (*arrays, below, _packed_sets(class_loops))
 
 
 def _packed_sets(members: np.ndarray) -> np.ndarray:

@@ -28,11 +28,12 @@ PATTERNS = [
 ALPHABET = b'abcdefxyz0123456789 "{}:,kn' + "αβω".encode()
 
 
-def one_at_a_time(dfa, trie, eos_ids, n_words, allowed_end):
+def one_at_a_time(dfa, table, trie, eos_ids, n_words, allowed_end):
     """The definition: a FIFO queue of states; each state's trie walk (children in layout
-    order) lists its successors in the order met; a new successor gets the next id."""
+    order, `table` giving the DFA's moves on the trie's symbols) lists its successors in the
+    order met; a new successor gets the next id."""
     node_class, node_depth, node_end, node_token_offsets, node_tokens = (a.tolist() for a in trie[:5])
-    table = dfa.table.tolist()
+    table = table.tolist()
     queue = [dfa.initial_state]
     id_of = {dfa.initial_state: 0}
     rows, row_id, mask_of, succ_offsets, succ = [], {}, [], [0], []
@@ -76,16 +77,16 @@ def one_at_a_time(dfa, trie, eos_ids, n_words, allowed_end):
 def assert_same_exploration(pattern, token_bytes, eos, merge=True):
     vocab = automaton.Vocabulary.from_token_bytes(token_bytes, eos_token_ids=[eos])
     dfa = automaton.compile_dfa(pattern)
-    trie = class_trie(vocab, dfa, merge=merge)
+    table, trie = class_trie(vocab, dfa, merge=merge)
     n_words = (vocab.logits_width + 31) // 32
     allowed_end = np.ones(dfa.num_states, dtype=np.bool_)
     allowed_end[DEAD_STATE] = False
     eos_ids = np.array([eos], dtype=np.int32)
     got = _kernels.explore_states(
-        dfa.table, dfa.initial_state, allowed_end, np.ascontiguousarray(dfa.accepting), *trie,
+        table, dfa.initial_state, allowed_end, np.ascontiguousarray(dfa.accepting), *trie,
         byte_trie(vocab).max_depth, eos_ids, n_words, 100_000,
     )
-    n_states, queue, rows, mask_of, succ_offsets, succ = one_at_a_time(dfa, trie, eos_ids, n_words, allowed_end)
+    n_states, queue, rows, mask_of, succ_offsets, succ = one_at_a_time(dfa, table, trie, eos_ids, n_words, allowed_end)
     assert got[0] == n_states
     assert got[1].tolist() == queue
     assert np.array_equal(got[2], np.array(rows, dtype=np.int32).reshape(len(rows), n_words))
@@ -121,8 +122,9 @@ def test_max_states_is_still_enforced():
     dfa = automaton.compile_dfa(PATTERNS[2])
     allowed_end = np.ones(dfa.num_states, dtype=np.bool_)
     allowed_end[DEAD_STATE] = False
+    table, trie = class_trie(vocab, dfa)
     result = _kernels.explore_states(
-        dfa.table, dfa.initial_state, allowed_end, np.ascontiguousarray(dfa.accepting), *class_trie(vocab, dfa),
+        table, dfa.initial_state, allowed_end, np.ascontiguousarray(dfa.accepting), *trie,
         byte_trie(vocab).max_depth, np.array([len(token_bytes)], dtype=np.int32), 1, 5,
     )
     assert result[0] == -1
@@ -151,18 +153,18 @@ def test_walks_take_the_loops_they_are_given():
     tokens = [bytes([b]) for b in b'"ab'] + [b'ab"', b"aab", b"abab", b'b"a', b'b"b', b'b"ab', b"bb"]
     vocab = automaton.Vocabulary.from_token_bytes(tokens + [None], eos_token_ids=[len(tokens)])
     dfa = automaton.compile_dfa(r'"[^"]*"')
-    trie = class_trie(vocab, dfa, merge=False)
+    table, trie = class_trie(vocab, dfa, merge=False)
     allowed_end = np.ones(dfa.num_states, dtype=np.bool_)
     allowed_end[DEAD_STATE] = False
 
     def explore(state_loops):
         return _kernels.explore_states(
-            dfa.table, dfa.initial_state, allowed_end, np.ascontiguousarray(dfa.accepting), *trie[:6], state_loops,
+            table, dfa.initial_state, allowed_end, np.ascontiguousarray(dfa.accepting), *trie[:6], state_loops,
             byte_trie(vocab).max_depth, np.array([len(tokens)], dtype=np.int32), 1, 100,
         )
 
     true_loops = explore(trie[6])
-    expected = one_at_a_time(dfa, trie, np.array([len(tokens)], dtype=np.int32), 1, allowed_end)
+    expected = one_at_a_time(dfa, table, trie, np.array([len(tokens)], dtype=np.int32), 1, allowed_end)
     assert np.array_equal(true_loops[2], np.array(expected[2], dtype=np.int32).reshape(-1, 1))
     everything = np.full_like(trie[6], np.iinfo(np.uint64).max)
     everything[DEAD_STATE] = 0

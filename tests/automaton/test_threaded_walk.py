@@ -25,17 +25,17 @@ def explorations(pattern, token_bytes, threads, allowed=None):
     eos = len(token_bytes)
     vocab = automaton.Vocabulary.from_token_bytes(token_bytes + [None], eos_token_ids=[eos])
     dfa = automaton.compile_dfa(pattern)
-    trie = class_trie(vocab, dfa)
+    table, trie = class_trie(vocab, dfa)
     n_words = (vocab.logits_width + 31) // 32
     allowed_end = np.ones(dfa.num_states, dtype=np.bool_) if allowed is None else allowed(dfa)
     allowed_end[DEAD_STATE] = False
     candidates = np.union1d(np.flatnonzero(allowed_end), [dfa.initial_state])
     eos_ids = np.array([eos], dtype=np.int32)
     got = threaded_walk.explore_in_threads(
-        dfa.table, dfa.initial_state, candidates, allowed_end, np.ascontiguousarray(dfa.accepting), trie,
+        table, dfa.initial_state, candidates, allowed_end, np.ascontiguousarray(dfa.accepting), trie,
         byte_trie(vocab).max_depth, eos_ids, n_words, 100_000, threads,
     )
-    return got, one_at_a_time(dfa, trie, eos_ids, n_words, allowed_end)
+    return got, one_at_a_time(dfa, table, trie, eos_ids, n_words, allowed_end)
 
 
 def assert_same(got, expected):
@@ -108,8 +108,9 @@ def test_max_states_is_enforced_on_the_reached_states():
     dfa = automaton.compile_dfa(PATTERNS[2])
     allowed_end = np.ones(dfa.num_states, dtype=np.bool_)
     allowed_end[DEAD_STATE] = False
-    args = (dfa.table, dfa.initial_state, np.flatnonzero(allowed_end), allowed_end,
-            np.ascontiguousarray(dfa.accepting), class_trie(vocab, dfa), byte_trie(vocab).max_depth,
+    table, trie = class_trie(vocab, dfa)
+    args = (table, dfa.initial_state, np.flatnonzero(allowed_end), allowed_end,
+            np.ascontiguousarray(dfa.accepting), trie, byte_trie(vocab).max_depth,
             np.array([10], np.int32), 1)
     n_reached = threaded_walk.explore_in_threads(*args, 100_000, 2)[0]
     assert threaded_walk.explore_in_threads(*args, n_reached, 2)[0] == n_reached
