@@ -404,7 +404,8 @@ def _view(buffer, offset: int, dtype: np.dtype, shape: tuple) -> np.ndarray:
     count = math.prod(shape)  # Python ints: exact, and a tenth of np.prod's cost per call
     if count == 0:
         return np.zeros(shape, dtype=dtype)
-    return np.frombuffer(buffer, dtype=dtype, count=count, offset=offset).reshape(shape)
+    flat = np.frombuffer(buffer, dtype=dtype, count=count, offset=offset)
+    return flat if len(shape) == 1 else flat.reshape(shape)
 
 
 def _close_quietly(buffer: mmap.mmap) -> None:
