@@ -89,6 +89,7 @@ class _Builder:
         self.nfa = ByteNFA()
         self.max_states = max_states
         self.deadline = deadline
+        self.shapes: dict[tuple, tuple] = {}  # a character set's ranges -> its `_shape`
 
     def new_state(self) -> int:
         nfa = self.nfa
@@ -156,24 +157,61 @@ class _Builder:
         return entry, exit_
 
     def char_set(self, node: CharSet) -> tuple[int, int]:
-        entry, exit_ = self.new_state(), self.new_state()
-        suffix_states: dict[tuple[tuple[int, int], ...], int] = {}
-        for sequence in utf8_sequences(node.ranges):
-            target = exit_
-            for cut in range(len(sequence) - 1, 0, -1):
-                suffix = sequence[cut:]
-                state = suffix_states.get(suffix)
-                if state is None:
-                    state = self.new_state()
-                    self.add_edge(state, sequence[cut], target)
-                    suffix_states[suffix] = state
-                target = state
-            self.add_edge(entry, sequence[0], target)
-        return entry, exit_
+        """New states matching one character of `node`: (entry, exit).
 
-    def add_edge(self, source: int, byte_range: tuple[int, int], target: int) -> None:
+        A set met before in this build (`[^"]` in every string of a JSON schema, a class
+        under a counted repeat) is laid out as the first time, shifted to the new states
+        (`_shape`), instead of being worked out again."""
+        shape = self.shapes.get(node.ranges)
+        if shape is None:
+            shape = self.shapes[node.ranges] = _shape(node.ranges)
+        n_states, sources, lo, hi, targets = shape
+        base = self.nfa.num_states
+        if base + n_states > self.max_states:
+            raise TooManyStatesError(_too_many(self.max_states), self.max_states)
+        if (base + n_states) >> 12 != base >> 12:
+            self.deadline.check("building the NFA")
         nfa = self.nfa
-        nfa.edge_sources.append(source)
-        nfa.edge_lo.append(byte_range[0])
-        nfa.edge_hi.append(byte_range[1])
-        nfa.edge_targets.append(target)
+        nfa.num_states = base + n_states
+        if n_states == 2 and len(lo) == 1:  # one byte range (most sets: literal text)
+            nfa.edge_sources.append(base)
+            nfa.edge_lo.append(lo[0])
+            nfa.edge_hi.append(hi[0])
+            nfa.edge_targets.append(base + 1)
+        else:
+            nfa.edge_sources.extend([base + state for state in sources])
+            nfa.edge_lo.extend(lo)
+            nfa.edge_hi.extend(hi)
+            nfa.edge_targets.extend([base + state for state in targets])
+        return base, base + 1
+
+
+
+def _shape(ranges) -> tuple[int, list[int], list[int], list[int], list[int]]:
+    """The states and byte edges of one character of `ranges`, numbered from 0 (the entry; 1 is
+    the exit): (n_states, edge sources, lo, hi, edge targets). Its UTF-8 sequences fan out from
+    the entry and join where their suffixes agree."""
+    sources: list[int] = []
+    lo: list[int] = []
+    hi: list[int] = []
+    targets: list[int] = []
+    suffix_states: dict[tuple[tuple[int, int], ...], int] = {}
+    n_states = 2
+    for sequence in utf8_sequences(ranges):
+        target = 1
+        for cut in range(len(sequence) - 1, 0, -1):
+            suffix = sequence[cut:]
+            state = suffix_states.get(suffix)
+            if state is None:
+                state = suffix_states[suffix] = n_states
+                n_states += 1
+                sources.append(state)
+                lo.append(sequence[cut][0])
+                hi.append(sequence[cut][1])
+                targets.append(target)
+            target = state
+        sources.append(0)
+        lo.append(sequence[0][0])
+        hi.append(sequence[0][1])
+        targets.append(target)
+    return n_states, sources, lo, hi, targets
