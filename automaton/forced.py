@@ -16,27 +16,11 @@ from __future__ import annotations
 import numpy as np
 
 from automaton import kernels
-from automaton.dfa import DEAD_STATE
 from automaton.mask_rows import popcount_rows
 
 __all__ = ["forced_bytes_table", "sole_tokens", "MAX_FORCED_BYTES"]
 
 MAX_FORCED_BYTES = 256
-
-
-def _only_live_byte(table: np.ndarray, byte_classes: np.ndarray, accepting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(only int16[n_dfa], after int64[n_dfa]): the single byte that leads to a live state and
-    the state it leads to, or -1 and -1 (no such byte, several, or an accepting state)."""
-    live = table != DEAD_STATE  # [n_dfa, n_classes]: all but the dead state are live (minimal DFA)
-    class_size = np.bincount(byte_classes, minlength=table.shape[1])
-    lowest_byte = np.empty(table.shape[1], dtype=np.int16)
-    lowest_byte[byte_classes[::-1]] = np.arange(255, -1, -1, dtype=np.int16)
-    only_class = live.argmax(axis=1)
-    forced = (live @ class_size == 1) & ~accepting
-    forced[DEAD_STATE] = False
-    only = np.where(forced, lowest_byte[only_class], -1).astype(np.int16)
-    after = np.where(forced, table[np.arange(table.shape[0]), only_class], -1).astype(np.int64)
-    return only, after
 
 
 def forced_bytes_table(
@@ -48,10 +32,11 @@ def forced_bytes_table(
         table: int32[n_dfa, n_classes]; byte_classes: uint8[256]; accepting: bool[n_dfa].
         dfa_state_of: int32[n_states], the DFA state behind each index state.
     """
-    only, after = _only_live_byte(table, byte_classes, accepting)
-    if not (only >= 0).any():  # no state has a forced byte (no literal text in the pattern)
-        return np.zeros(dfa_state_of.shape[0] + 1, dtype=np.int64), np.zeros(0, dtype=np.uint8)
-    return kernels.forced_chains(only, after, np.ascontiguousarray(dfa_state_of, dtype=np.int32), MAX_FORCED_BYTES)
+    return kernels.forced_chains(
+        np.ascontiguousarray(table, dtype=np.int32), np.ascontiguousarray(byte_classes, dtype=np.uint8),
+        np.ascontiguousarray(accepting, dtype=np.bool_), np.ascontiguousarray(dfa_state_of, dtype=np.int32),
+        MAX_FORCED_BYTES,
+    )
 
 
 def sole_tokens(

@@ -77,7 +77,9 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
         "Tuple((i8, i4[::1], i4[:, ::1], i4[::1], i8[::1], i4[::1]))",
     ),
     "live_index_states": ("_kernels", ("b1[::1]", "i8[::1]", "i4[::1]"), "b1[::1]"),
-    "forced_chains": ("_kernels", ("i2[::1]", "i8[::1]", "i4[::1]", "i8"), "Tuple((i8[::1], u1[::1]))"),
+    "forced_chains": (
+        "_kernels", ("i4[:, ::1]", "u1[::1]", "b1[::1]", "i4[::1]", "i8"), "Tuple((i8[::1], u1[::1]))"
+    ),
     "gather_tokens": ("_kernels", ("u1[::1]", "i8[::1]", "i4[::1]"), "Tuple((u1[::1], i4[::1]))"),
     "row_ids": ("_kernels", ("i4[:, ::1]", "b1[::1]", "i8[::1]"), "Tuple((i4[::1], i4[::1]))"),
     "token_records": (
