@@ -44,7 +44,7 @@ from automaton._hopcroft import live_states
 
 __all__ = [
     "insert_tokens", "layout_trie", "quotient_trie", "subtree_symbols", "explore_states", "walk_states",
-    "number_walked_states", "live_index_states", "forced_chains", "gather_tokens", "row_ids", "token_records", "index_problems",
+    "number_walked_states", "live_index_states", "forced_chains", "gather_tokens", "row_ids", "finish_rows", "token_records", "index_problems",
     "RECORD_BYTES", "LONG_TOKEN", "DEAD",
 ]
 
@@ -946,6 +946,67 @@ def row_ids(masks, keep, counts):
         k += 1
         offsets[k] = n
     return offsets, ids
+
+
+@numba.njit(cache=True, nogil=True)
+def _popcount32(word):
+    """Set bits of a 32-bit word (given as any integer), by the SWAR sums."""
+    x = np.uint64(np.uint32(word))
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x55555555))
+    x = (x & np.uint64(0x33333333)) + ((x >> np.uint64(2)) & np.uint64(0x33333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F)
+    return np.int64(((x * np.uint64(0x01010101)) >> np.uint64(24)) & np.uint64(0xFF))
+
+
+@numba.njit(cache=True, nogil=True)
+def finish_rows(masks, mask_of, accepting, limit):
+    """A build's distinct rows as the index stores them: (masks int32[n_dense, W], mask_of
+    int32[n_states], sparse_offsets int32[n_sparse + 1], sparse_tokens int32[total],
+    sole_token int32[n_states]).
+
+    Args: masks int32[n_rows, W] distinct packed rows; mask_of int32[n_states] each state's
+    row; accepting bool[n_states]; limit: rows allowing at most this many ids become id lists
+    (`automaton.mask_rows`: mask_of -1 - k for list k), the others stay packed; both keep
+    their order. sole_token: the only id a state allows, -1 where there are none or several
+    and in accepting states (EOS is a choice there too).
+    """
+    n_rows, n_words = masks.shape
+    counts = np.zeros(n_rows, np.int64)
+    for r in range(n_rows):
+        for w in range(n_words):
+            counts[r] += _popcount32(masks[r, w])
+    sparse = np.empty(n_rows, np.bool_)
+    new_row = np.empty(n_rows, np.int32)
+    n_dense = 0
+    n_sparse = 0
+    for r in range(n_rows):
+        sparse[r] = counts[r] <= limit
+        if sparse[r]:
+            new_row[r] = -1 - n_sparse
+            n_sparse += 1
+        else:
+            new_row[r] = n_dense
+            n_dense += 1
+    dense = np.empty((n_dense, n_words), np.int32)
+    row_sole = np.full(n_rows, -1, np.int32)
+    for r in range(n_rows):
+        if not sparse[r]:
+            dense[new_row[r]] = masks[r]
+        if counts[r] == 1:
+            for w in range(n_words):
+                word = np.uint32(masks[r, w])
+                if word != 0:
+                    row_sole[r] = w * 32 + np.int32(trailing_zeros(word))
+                    break
+    offsets, ids = row_ids(masks, sparse, counts)
+    n_states = mask_of.shape[0]
+    new_mask_of = np.empty(n_states, np.int32)
+    sole = np.empty(n_states, np.int32)
+    for state in range(n_states):
+        row = mask_of[state]
+        new_mask_of[state] = new_row[row]
+        sole[state] = -1 if accepting[state] else row_sole[row]
+    return dense, new_mask_of, offsets, ids, sole
 
 
 @numba.njit(cache=True, nogil=True)

@@ -9,16 +9,16 @@ Arrays, per index state (`n_states` of them):
     forced_offsets  int64[n_states + 1]  CSR offsets into forced_data
     forced_data     uint8[total]         the forced bytes, at most `MAX_FORCED_BYTES` per state
     sole_token      int32[n_states]      the only token allowed there, or -1 (none, several,
-                                         or the state accepts so EOS is a choice too)
+                                         or the state accepts so EOS is a choice too); made
+                                         with the rows (`_kernels.finish_rows`)
 """
 from __future__ import annotations
 
 import numpy as np
 
 from automaton import kernels
-from automaton.mask_rows import popcount_rows
 
-__all__ = ["forced_bytes_table", "sole_tokens", "MAX_FORCED_BYTES"]
+__all__ = ["forced_bytes_table", "MAX_FORCED_BYTES"]
 
 MAX_FORCED_BYTES = 256
 
@@ -37,25 +37,3 @@ def forced_bytes_table(
         np.ascontiguousarray(accepting, dtype=np.bool_), np.ascontiguousarray(dfa_state_of, dtype=np.int32),
         MAX_FORCED_BYTES,
     )
-
-
-def sole_tokens(
-    masks: np.ndarray, mask_of: np.ndarray, accepting: np.ndarray, counts: np.ndarray | None = None
-) -> np.ndarray:
-    """int32[n_states]: the only allowed token of each state, -1 where there are none or several.
-
-    Accepting states always get -1: EOS is allowed there, so there is a choice.
-    `masks` int32[n_rows, W] holds every row packed and `mask_of` int32[n_states] indexes it
-    (the build's rows before the sparse ones become id lists). counts: int64[n_rows], the ids
-    each row allows, when already known (`popcount_rows`).
-    """
-    masks = np.ascontiguousarray(masks, dtype=np.int32)
-    if counts is None:
-        counts = popcount_rows(masks.view(np.uint32))
-    single = counts == 1
-    _, ids = kernels.row_ids(masks, single, np.ascontiguousarray(counts, dtype=np.int64))
-    row_sole = np.full(masks.shape[0], -1, dtype=np.int32)
-    row_sole[single] = ids
-    sole = row_sole[mask_of]
-    sole[accepting] = -1
-    return sole

@@ -61,9 +61,9 @@ import numpy as np
 from automaton import kernels
 from automaton.dfa import DEAD_STATE, ByteDFA
 from automaton.errors import EmptyLanguageError, IncompatibleVocabularyError, TooManyStatesError
-from automaton.forced import forced_bytes_table, sole_tokens
+from automaton.forced import forced_bytes_table
 from automaton.mask_rows import (
-    PackedRowCache, packed_rows, popcount_rows, sparse_limit, split_rows,
+    PackedRowCache, packed_rows, sparse_limit,
 )
 from automaton.threaded_walk import build_threads, explore_in_threads, walk_costs
 
@@ -539,10 +539,10 @@ def build_index(
     token_data, token_offsets = _allowed_token_bytes(vocabulary, masks)
     state_accepting = accepting[dfa_state_of].copy()
     forced_offsets, forced_data = forced_bytes_table(dfa.table, dfa.byte_classes, accepting, dfa_state_of)
-    counts = popcount_rows(masks.view(np.uint32))
-    sole_token = sole_tokens(masks, mask_of, state_accepting, counts)
     limit = sparse_limit(n_words) if max_sparse_ids is None else max_sparse_ids
-    masks, mask_of, sparse_offsets, sparse_tokens = split_rows(masks, mask_of, limit, counts)
+    masks, mask_of, sparse_offsets, sparse_tokens, sole_token = kernels.finish_rows(
+        masks, mask_of, state_accepting, limit
+    )
     return TokenIndex(
         pattern=pattern if pattern is not None else (dfa.pattern or ""),
         vocabulary_fingerprint=vocabulary.fingerprint,

@@ -81,7 +81,10 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
         "_kernels", ("i4[:, ::1]", "u1[::1]", "b1[::1]", "i4[::1]", "i8"), "Tuple((i8[::1], u1[::1]))"
     ),
     "gather_tokens": ("_kernels", ("u1[::1]", "i8[::1]", "i4[::1]"), "Tuple((u1[::1], i4[::1]))"),
-    "row_ids": ("_kernels", ("i4[:, ::1]", "b1[::1]", "i8[::1]"), "Tuple((i4[::1], i4[::1]))"),
+    "finish_rows": (
+        "_kernels", ("i4[:, ::1]", "i4[::1]", "b1[::1]", "i8"),
+        "Tuple((i4[:, ::1], i4[::1], i4[::1], i4[::1], i4[::1]))",
+    ),
     "token_records": (
         "_kernels", ("u1[::1]", "i4[::1]", "u1[::1]", "i4[::1]"), "Tuple((u1[:, ::1], u1[::1]))"
     ),

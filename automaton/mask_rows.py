@@ -13,16 +13,15 @@ Arrays (n_states index states, n_dense packed rows, n_sparse id lists):
     sparse_offsets  int32[n_sparse + 1]      CSR offsets of each sparse row into sparse_tokens
     sparse_tokens   int32[total]             each sparse row's allowed ids, sorted ascending
 
+A build's packed rows become the four arrays above in `_kernels.finish_rows`.
+
 Functions:
 
-    split_rows(masks, mask_of, limit[, counts])
-                                        packed rows of a build -> the four arrays above
     packed_rows(masks, mask_of, sparse_offsets, sparse_tokens)
                                         -> (int32[n_dense + n_sparse, W], row_of_state int32[n_states]):
                                         every row packed, sparse row k at n_dense + k
     PackedRowCache(sparse_offsets, sparse_tokens, n_words).row(k)
                                         -> id list k packed, int32[W], packed once and kept
-    popcount_rows(words)                set bits per row of uint32[n_rows, W] -> int64[n_rows]
     concatenated_ranges(starts, lengths)
                                         arange(start, start + length) of each pair, concatenated
 """
@@ -34,46 +33,12 @@ import numpy as np
 
 from automaton import kernels
 
-__all__ = ["sparse_limit", "split_rows", "packed_rows", "PackedRowCache", "popcount_rows", "concatenated_ranges"]
+__all__ = ["sparse_limit", "packed_rows", "PackedRowCache", "concatenated_ranges"]
 
 
 def sparse_limit(n_words: int) -> int:
     """Most allowed ids a row may have to be stored as an id list (W // 8)."""
     return n_words // 8
-
-
-def popcount_rows(words: np.ndarray) -> np.ndarray:
-    """int64[n_rows]: set bits per row of uint32[n_rows, W]."""
-    if hasattr(np, "bitwise_count"):  # numpy >= 2.0
-        return np.bitwise_count(words).sum(axis=1, dtype=np.int64)
-    return np.array([int(np.unpackbits(row.view(np.uint8)).sum()) for row in words], dtype=np.int64)
-
-
-def split_rows(
-    masks: np.ndarray, mask_of: np.ndarray, limit: int, counts: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(masks, mask_of, sparse_offsets, sparse_tokens) with rows of at most `limit` ids as lists.
-
-    `masks` int32[n_rows, W] must hold distinct rows (as a build makes them), so the lists are
-    distinct too. Packed rows keep their order, and so do the rows turned into lists.
-    counts: int64[n_rows], the ids each row allows, when already known (`popcount_rows`).
-    """
-    masks = np.ascontiguousarray(masks, dtype=np.int32)
-    if counts is None:
-        counts = popcount_rows(masks.view(np.uint32))
-    sparse = counts <= limit
-    dense_ids = np.flatnonzero(~sparse)
-    sparse_ids = np.flatnonzero(sparse)
-    new_row = np.empty(masks.shape[0], dtype=np.int32)
-    new_row[dense_ids] = np.arange(len(dense_ids), dtype=np.int32)
-    new_row[sparse_ids] = -1 - np.arange(len(sparse_ids), dtype=np.int32)
-    offsets, tokens = kernels.row_ids(masks, sparse, np.ascontiguousarray(counts, dtype=np.int64))
-    return (
-        np.ascontiguousarray(masks[dense_ids]).reshape(len(dense_ids), masks.shape[1]),
-        new_row[np.asarray(mask_of, dtype=np.int64)],
-        offsets,
-        tokens,
-    )
 
 
 def _bits(ids: np.ndarray) -> np.ndarray:

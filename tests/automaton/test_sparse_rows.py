@@ -208,7 +208,7 @@ def test_a_small_pool_is_packed_whole_when_made():
 
 
 def test_row_ids_lists_the_bits_of_the_kept_rows():
-    from automaton import kernels
+    from automaton import _kernels as kernels
 
     rng = np.random.default_rng(3)
     rows = rng.integers(-(2**31), 2**31, size=(9, 5), dtype=np.int64).astype(np.int32)
@@ -222,3 +222,40 @@ def test_row_ids_lists_the_bits_of_the_kept_rows():
     assert offsets.tolist() == np.cumsum([0] + [len(e) for e in expected]).tolist()
     assert ids.tolist() == [i for e in expected for i in e]
     assert 127 in expected[3]
+
+
+@pytest.mark.parametrize("which", ["ahead-of-time", "jit"])
+@pytest.mark.parametrize("seed", range(4))
+def test_finish_rows_against_its_statement(which, seed):
+    """Packed rows of a build -> stored rows: rows of at most `limit` ids become id lists, both
+    kinds keep their order, mask_of follows, and each state's only id (none in accepting states)."""
+    from automaton import kernels
+
+    finish_rows = kernels.native_kernel("finish_rows") if which == "ahead-of-time" else kernels.jit_kernel("finish_rows")
+    assert finish_rows is not None, "no up-to-date kernel extension: run `python -m automaton build-kernels`"
+    rng = np.random.default_rng(seed)
+    n_words, width = 6, 6 * 32
+    sizes = rng.integers(0, 40, size=12)
+    sizes[:5] = [0, 1, 1, 5, 6]  # an empty row, single-id rows, rows at and past the limit below
+    row_sets = {tuple(sorted(rng.choice(width, size=k, replace=False).tolist())) for k in sizes}
+    row_sets = sorted(row_sets, key=lambda ids: (len(ids), ids))
+    rng.shuffle(row_sets)
+    masks = np.zeros((len(row_sets), n_words), dtype=np.uint32)
+    for r, ids in enumerate(row_sets):
+        for i in ids:
+            masks[r, i // 32] |= np.uint32(1 << (i % 32))
+    masks = masks.view(np.int32)
+    mask_of = rng.integers(0, len(row_sets), size=30).astype(np.int32)
+    accepting = rng.random(30) < 0.3
+    limit = 5
+    dense, new_mask_of, offsets, tokens, sole = finish_rows(masks, mask_of, accepting, limit)
+    dense_rows = [r for r, ids in enumerate(row_sets) if len(ids) > limit]
+    sparse_rows = [r for r, ids in enumerate(row_sets) if len(ids) <= limit]
+    assert np.array_equal(dense, masks[dense_rows].reshape(len(dense_rows), n_words))
+    assert offsets.tolist() == np.cumsum([0] + [len(row_sets[r]) for r in sparse_rows]).tolist()
+    assert tokens.tolist() == [i for r in sparse_rows for i in row_sets[r]]
+    for state, row in enumerate(mask_of.tolist()):
+        stored = new_mask_of[state]
+        assert (dense_rows.index(row) if row in dense_rows else -1 - sparse_rows.index(row)) == stored
+        only = row_sets[row][0] if len(row_sets[row]) == 1 and not accepting[state] else -1
+        assert sole[state] == only
