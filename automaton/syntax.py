@@ -121,11 +121,14 @@ def _item(self: _Parser):
     class? an escape? ..., and then four quantifiers), each recorded for error messages; the
     prepared text is mostly plain characters (literal text and class placeholders), so this
     reads them at once. A `)`, `|` or the end stops a concatenation, as `obj` would (by
-    raising `nomatch`); anything else goes to the stock `obj`. Only the expectations recorded
-    for an error message differ, and `re` has already accepted the pattern."""
+    raising `nomatch`, the position recorded as the stock tries record it, so that an error
+    still points at the furthest position reached); anything else goes to the stock `obj`.
+    The expectations listed for an error message are fewer, and `re` has already accepted
+    the pattern."""
     data, at = self.data, self.index
     char = data[at : at + 1]
     if char in _ENDS_ITEMS:
+        self._expected[at].append("an item")  # as the stock `obj` records its tries here
         raise nomatch
     if char in _NOT_PLAIN:
         return _STOCK_ITEM(self)
