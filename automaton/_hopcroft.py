@@ -22,7 +22,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from automaton._subsets import set_hash, sort_in_place
+from automaton._subsets import hash_capacity, set_hash, sort_in_place
 
 __all__ = [
     "refine_blocks", "live_states", "breadth_first_order", "runs_by_target", "minimal_table", "merge_columns",
@@ -308,9 +308,7 @@ def merge_columns(table, byte_classes):
     n_states, n_classes = table.shape
     new_of_old = np.full(n_classes, -1, np.int64)
     kept = np.zeros(n_classes, np.int64)  # old class kept for each merged class
-    capacity = 16
-    while capacity < 2 * n_classes:
-        capacity *= 2
+    capacity = hash_capacity(n_classes)
     slots = np.full(capacity, -1, np.int64)
     n_kept = 0
     for byte in range(256):

@@ -41,6 +41,7 @@ from numba.cpython.unsafe.numbers import trailing_zeros
 from numba.extending import intrinsic
 
 from automaton._hopcroft import live_states
+from automaton._subsets import hash_capacity
 
 __all__ = [
     "insert_tokens", "layout_trie", "quotient_trie", "subtree_symbols", "explore_states", "walk_states",
@@ -55,14 +56,6 @@ LONG_TOKEN = 255  # the length byte of a token whose classes do not fit its reco
 _U = np.uintp  # unsigned index type (see explore_states)
 
 _HASH_EMPTY = -1
-
-
-@numba.njit(cache=True, nogil=True)
-def _hash_capacity(n_keys):
-    capacity = 16
-    while capacity < 2 * n_keys:
-        capacity *= 2
-    return capacity
 
 
 @numba.njit(cache=True, nogil=True)
@@ -103,7 +96,7 @@ def insert_tokens(token_data, token_offsets):
     """
     n_tokens = token_offsets.shape[0] - 1
     total = token_offsets[n_tokens] - token_offsets[0]
-    keys = np.full(_hash_capacity(total + 1), -1, np.int64)
+    keys = np.full(hash_capacity(total + 1), -1, np.int64)
     values = np.zeros(keys.shape[0], np.int32)
     parent = np.full(total + 1, -1, np.int32)
     symbol = np.zeros(total + 1, np.uint8)
@@ -1054,16 +1047,14 @@ def token_records(token_data, token_offsets, byte_classes, eos_ids):
     for t in range(n_tokens):
         start = _U(token_offsets[t])
         length = _U(token_offsets[t + 1]) - start
+        listed = np.uint8(not is_eos[t])
         short = length < RECORD_BYTES
-        kept = np.uint8(length) * np.uint8(short) * np.uint8(not is_eos[t])
+        kept = np.uint8(length) * np.uint8(short) * listed
         at = _U(t) * _U(RECORD_BYTES)
-        records[at] = kept | (np.uint8(LONG_TOKEN) * np.uint8(not short))
+        records[at] = (kept | (np.uint8(LONG_TOKEN) * np.uint8(not short))) * listed
         for k in range(RECORD_BYTES - 1):
             records[at + _U(1 + k)] = classes[start + _U(k)] * np.uint8(_U(k) < kept)
-        if not short:
-            if is_eos[t]:
-                records[at] = 0
-                continue
+        if not short and listed:
             for k in range(length):
                 long_classes[cursor + k] = classes[start + k]
             _put_u32(records, at + _U(1), cursor)

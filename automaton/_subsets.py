@@ -58,6 +58,16 @@ def epsilon_closures(eps_offsets, eps_targets, kept):
 
 
 @numba.njit(cache=True, nogil=True)
+def hash_capacity(n_keys):
+    """Slots of an open-addressing table for `n_keys` keys: a power of two, at least 16 and
+    twice the keys (the hash tables of trie children and of table columns)."""
+    capacity = 16
+    while capacity < 2 * n_keys:
+        capacity *= 2
+    return capacity
+
+
+@numba.njit(cache=True, nogil=True)
 def set_hash(values):
     """FNV-1a over the values (non-negative ints): a set's hash here, a table column's in
     `_hopcroft.merge_columns`."""
