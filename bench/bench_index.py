@@ -19,7 +19,9 @@ What is measured (medians over repeats; timings on a shared machine are noisy, r
   bare-process figure with the numba JIT kernels (AUTOMATON_KERNELS=jit, numba's on-disk cache
   warm); all with Python's bytecode caches written, as an installed package has them; ours
   warm = later builds in this process;
-  outlines-core `Index(...)` (in a forked child, killed past --outlines-timeout);
+  outlines-core `Index(...)` (in a forked child, killed past --outlines-timeout), and timed as
+  ours in a fresh process too: its cold first `Index` after its import and `Vocabulary`, and
+  from a bare process (import + `Vocabulary` + first `Index`);
   xgrammar `GrammarCompiler.compile_regex` (its cache off); llguidance `LLMatcher(...)` (lazy).
 - per step (batch 1): advance one token + get the next mask, along random walks through the
   engine's own allowed tokens (`bench.walks`); p50 / p99 in µs.
@@ -124,13 +126,24 @@ def _measure_file(index, path: Path, settings: dict) -> dict:
 def cold_compile(vocabulary_file: Path, pattern: str, kernels: str) -> dict:
     """Run `--cold-child` in a fresh interpreter with `kernels` ("native" or "jit", see
     `automaton.kernels`); its JSON result (or an error)."""
+    return _fresh_child("--cold-child", vocabulary_file, pattern, _cold_environment(kernels), timeout_s=600)
+
+
+def outlines_cold_compile(vocabulary_file: Path, pattern: str, timeout_s: float) -> dict:
+    """Run `--outlines-cold-child` in a fresh interpreter; its JSON result (or an error)."""
+    return _fresh_child("--outlines-cold-child", vocabulary_file, pattern, _cold_environment("native"), timeout_s)
+
+
+def _fresh_child(flag: str, vocabulary_file: Path, pattern: str, environment: dict, timeout_s: float) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as handle:
         handle.write(pattern)
     try:
         done = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--cold-child", str(vocabulary_file), handle.name],
-            capture_output=True, text=True, timeout=600, env=_cold_environment(kernels),
+            [sys.executable, str(Path(__file__).resolve()), flag, str(vocabulary_file), handle.name],
+            capture_output=True, text=True, timeout=timeout_s + 30, env=environment,
         )
+    except subprocess.TimeoutExpired:
+        return {"error": f"timeout: more than {timeout_s:.0f} s", "timeout": timeout_s}
     finally:
         Path(handle.name).unlink(missing_ok=True)
     if done.returncode != 0:
@@ -176,6 +189,30 @@ def _cold_child(vocabulary_file: str, pattern_file: str) -> None:
         "states": index.num_states,
         "kernels": "ahead-of-time" if native_module() is not None else "JIT",
         "numba_imported": "numba" in sys.modules,
+    }))
+
+
+def _outlines_cold_child(vocabulary_file: str, pattern_file: str) -> None:
+    """outlines-core timed as `_cold_child` times ours, in a fresh process: its import, its
+    `Vocabulary` (from our token bytes, made untimed beforehand as the tokenizer would give
+    them), and its first `Index`."""
+    from bench.peers import outlines_vocabulary_arguments
+
+    arguments = outlines_vocabulary_arguments(vocabularies.vocabulary_from_arrays(Path(vocabulary_file)))
+    pattern = Path(pattern_file).read_text(encoding="utf-8")
+    began = time.perf_counter()
+    import outlines_core
+
+    imported = time.perf_counter()
+    vocabulary = outlines_core.Vocabulary(*arguments)
+    compile_began = time.perf_counter()
+    outlines_core.Index(pattern, vocabulary)
+    ended = time.perf_counter()
+    print(json.dumps({
+        "import_s": imported - began,
+        "vocabulary_s": compile_began - imported,
+        "compile_cold_s": ended - compile_began,
+        "bare_s": ended - began,
     }))
 
 
@@ -303,9 +340,13 @@ def main(argv=None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print the tables, leave RESULTS.md alone")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     parser.add_argument("--cold-child", nargs=2, metavar=("VOCAB_NPZ", "PATTERN_FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--outlines-cold-child", nargs=2, metavar=("VOCAB_NPZ", "PATTERN_FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.cold_child:
         _cold_child(*args.cold_child)
+        return 0
+    if args.outlines_cold_child:
+        _outlines_cold_child(*args.outlines_cold_child)
         return 0
 
     from bench.index_report import render, write_results
@@ -340,6 +381,10 @@ def main(argv=None) -> int:
                 vocabulary_file = folder / f"{row['vocab']}.npz"
                 row["ours"]["cold"] = cold_compile(vocabulary_file, patterns[row["pattern"]], "native")
                 row["ours"]["cold_jit"] = cold_compile(vocabulary_file, patterns[row["pattern"]], "jit")
+                outlines = row["peers"].get("outlines-core")
+                if outlines is not None and "compile_s" in outlines:  # not for a pattern it timed out on
+                    outlines["cold"] = outlines_cold_compile(vocabulary_file, patterns[row["pattern"]],
+                                                             args.outlines_timeout)
         if not args.no_large:
             results["large"] = measure_large(folder, settings)
     results["wall_s"] = time.perf_counter() - began

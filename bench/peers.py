@@ -23,7 +23,7 @@ from time import perf_counter_ns
 
 import numpy as np
 
-__all__ = ["Ours", "OutlinesCore", "XGrammar", "LLGuidance", "PEERS", "StepRejected"]
+__all__ = ["Ours", "OutlinesCore", "outlines_vocabulary_arguments", "XGrammar", "LLGuidance", "PEERS", "StepRejected"]
 
 
 class StepRejected(RuntimeError):
@@ -79,10 +79,7 @@ class OutlinesCore:
         import outlines_core
 
         self._module = outlines_core
-        token_map: dict[bytes, list[int]] = {}
-        for token_id in vocabulary.byte_token_ids().tolist():
-            token_map.setdefault(vocabulary.token_bytes(token_id), []).append(token_id)
-        self.vocabulary = outlines_core.Vocabulary(min(vocabulary.eos_token_ids), token_map)
+        self.vocabulary = outlines_core.Vocabulary(*outlines_vocabulary_arguments(vocabulary))
         self.n_words = _words(vocabulary.logits_width)
 
     def compile(self, pattern: str):
@@ -90,6 +87,14 @@ class OutlinesCore:
 
     def start(self, index) -> "_OutlinesWalker":
         return _OutlinesWalker(self._module.Guide(index), self.n_words)
+
+
+def outlines_vocabulary_arguments(vocabulary) -> tuple[int, dict[bytes, list[int]]]:
+    """(EOS id, token bytes -> ids): what `outlines_core.Vocabulary` takes for `vocabulary`."""
+    token_map: dict[bytes, list[int]] = {}
+    for token_id in vocabulary.byte_token_ids().tolist():
+        token_map.setdefault(vocabulary.token_bytes(token_id), []).append(token_id)
+    return min(vocabulary.eos_token_ids), token_map
 
 
 class _OutlinesWalker:
