@@ -4,7 +4,7 @@ No numba typed containers (they cannot be cached to disk and are slow to box). T
 check the kernels against plain-Python statements of what they compute: the whole build
 against `automaton/_reference.py`, the trie walk and the class trie against their definitions.
 
-A vocabulary's byte trie (`insert_tokens`, built once per vocabulary) is quotiented by a
+A vocabulary's byte trie (`sorted_byte_trie`, built once per vocabulary) is quotiented by a
 pattern's byte classes (`quotient_trie`): tokens whose bytes fall in the same classes, position
 by position, behave alike in every state, so they share one path. For `[a-zA-Z ]{10,200}`
 cl100k's 100k tokens collapse to a few hundred nodes. When few bytes share a class (literal
@@ -37,14 +37,13 @@ import numba
 import numpy as np
 from numba import types
 from numba.core import cgutils
-from numba.cpython.unsafe.numbers import trailing_zeros
+from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 from numba.extending import intrinsic
 
 from automaton._hopcroft import live_states
-from automaton._subsets import hash_capacity
 
 __all__ = [
-    "insert_tokens", "layout_trie", "quotient_trie", "subtree_symbols", "explore_states", "walk_states",
+    "token_sort_keys", "sorted_byte_trie", "layout_trie", "quotient_trie", "subtree_symbols", "explore_states", "walk_states",
     "number_walked_states", "live_index_states", "forced_chains", "gather_tokens", "row_ids", "finish_rows", "token_records", "index_problems",
     "RECORD_BYTES", "LONG_TOKEN", "DEAD",
 ]
@@ -58,61 +57,176 @@ _U = np.uintp  # unsigned index type (see explore_states)
 _HASH_EMPTY = -1
 
 
-@numba.njit(cache=True, nogil=True)
-def _slot_of(key, mask):
-    # Fibonacci hashing: the high bits of key * 2^64/phi spread consecutive keys apart.
-    mixed = np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)
-    return np.int64((mixed >> np.uint64(32)) & np.uint64(mask))
+_CHUNK = 7  # token bytes per sort key (`_chunk_key`)
+_INSERTION_SORT_MAX = 32  # `_sort_ties` sorts runs up to this long without allocating
 
 
 @numba.njit(cache=True, nogil=True)
-def _find_or_add_child(keys, values, parent, symbol, n_symbols, n_nodes):
-    """Child of `parent` on `symbol` in an open-addressing table; adds node `n_nodes` if absent.
+def _chunk_key(token_data, begin, end, offset):
+    """Sort key of the token token_data[begin:end] at byte `offset`: its bytes offset ..
+    offset + 6 (zero past its end), big-endian in the high 56 bits, then in the low 8 bits
+    min(bytes left, 8), 8 meaning that the token goes on past these 7 bytes.
 
-    Returns (child, added).
+    Keys order tokens as their bytes do from `offset` on (a token before its extensions: "ab"
+    before "ab\x00"); tokens with equal keys are the same bytes, or both go on (`sorted_byte_trie`
+    then orders them by their next 7 bytes).
     """
-    key = np.int64(parent) * n_symbols + symbol
-    mask = keys.shape[0] - 1
-    slot = _slot_of(key, mask)
-    while keys[slot] != -1:
-        if keys[slot] == key:
-            return values[slot], False
-        slot = (slot + 1) & mask
-    keys[slot] = key
-    values[slot] = n_nodes
-    return n_nodes, True
+    at = begin + offset
+    key = np.uint64(0)
+    for j in range(_CHUNK):
+        key <<= np.uint64(8)
+        if at + j < end:
+            key |= np.uint64(token_data[at + j])
+    return (key << np.uint64(8)) | np.uint64(min(end - at, _CHUNK + 1))
 
 
 @numba.njit(cache=True, nogil=True)
-def insert_tokens(token_data, token_offsets):
-    """The byte trie of all tokens, nodes in creation order (a parent before its children).
+def token_sort_keys(token_data, token_offsets):
+    """(ids int32[k], keys uint64[k]): the non-empty tokens in id order and the `_chunk_key` of
+    their first bytes; `np.argsort(keys)` puts them in nearly the order `sorted_byte_trie` takes.
 
     Args:
-        token_data: uint8[total]; token_offsets: int64[n_tokens + 1] (empty tokens are skipped).
-
-    Returns:
-        (parent int32[n_nodes] (-1 at the root), symbol uint8[n_nodes], token_node int32[n_tokens])
-        where token_node is the node a token's bytes end at (0 for empty tokens).
+        token_data: uint8[total]; token_offsets: int64[n_tokens + 1].
     """
     n_tokens = token_offsets.shape[0] - 1
-    total = token_offsets[n_tokens] - token_offsets[0]
-    keys = np.full(hash_capacity(total + 1), -1, np.int64)
-    values = np.zeros(keys.shape[0], np.int32)
-    parent = np.full(total + 1, -1, np.int32)
-    symbol = np.zeros(total + 1, np.uint8)
-    token_node = np.zeros(n_tokens, np.int32)
-    n_nodes = 1
+    count = 0
     for t in range(n_tokens):
-        node = 0
-        for k in range(token_offsets[t], token_offsets[t + 1]):
-            child, added = _find_or_add_child(keys, values, node, token_data[k], 256, n_nodes)
-            if added:
-                parent[child] = node
-                symbol[child] = token_data[k]
-                n_nodes += 1
-            node = child
-        token_node[t] = node
-    return parent[:n_nodes].copy(), symbol[:n_nodes].copy(), token_node
+        if token_offsets[t + 1] > token_offsets[t]:
+            count += 1
+    ids = np.empty(count, np.int32)
+    keys = np.empty(count, np.uint64)
+    at = 0
+    for t in range(n_tokens):
+        if token_offsets[t + 1] > token_offsets[t]:
+            ids[at] = t
+            keys[at] = _chunk_key(token_data, token_offsets[t], token_offsets[t + 1], 0)
+            at += 1
+    return ids, keys
+
+
+@numba.njit(cache=True, nogil=True)
+def _sort_ties(token_data, token_offsets, ids, keys):
+    """Finish the sort that ordered `ids` by their `keys` (first chunks): tokens with equal keys
+    that go on are ordered by their next chunks, and so on; the same bytes by ascending id.
+    Sorts `ids` in place (and overwrites `keys`)."""
+    n = ids.shape[0]
+    # Runs of equal keys still to split: (first, end, offset of their keys). They do not
+    # overlap and each holds two tokens or more, so n // 2 + 1 slots suffice.
+    pending = np.empty((n // 2 + 1, 3), np.int64)
+    pending[0, 0], pending[0, 1], pending[0, 2] = 0, n, 0
+    top = 1
+    while top > 0:
+        top -= 1
+        first, end, offset = pending[top, 0], pending[top, 1], pending[top, 2]
+        i = first
+        while i < end:
+            j = i + 1
+            while j < end and keys[j] == keys[i]:
+                j += 1
+            if j - i > 1:
+                if keys[i] & np.uint64(0xFF) == np.uint64(_CHUNK + 1):
+                    for m in range(i, j):
+                        t = ids[m]
+                        keys[m] = _chunk_key(token_data, token_offsets[t], token_offsets[t + 1], offset + _CHUNK)
+                    if j - i <= _INSERTION_SORT_MAX:  # most runs: a few tokens, sorted where they lie
+                        for m in range(i + 1, j):
+                            key, t = keys[m], ids[m]
+                            k = m - 1
+                            while k >= i and keys[k] > key:
+                                keys[k + 1], ids[k + 1] = keys[k], ids[k]
+                                k -= 1
+                            keys[k + 1], ids[k + 1] = key, t
+                    else:
+                        order = np.argsort(keys[i:j]) + i
+                        ids[i:j] = ids[order]
+                        keys[i:j] = keys[order]
+                    pending[top, 0], pending[top, 1], pending[top, 2] = i, j, offset + _CHUNK
+                    top += 1
+                else:
+                    ids[i:j] = np.sort(ids[i:j])
+            i = j
+
+
+@numba.njit(cache=True, nogil=True)
+def sorted_byte_trie(token_data, token_offsets, ids, keys):
+    """The byte trie of the tokens in depth-first layout, built from the tokens in byte order.
+
+    In byte order (a token before its extensions) each token shares with the one before it
+    the path of their common prefix and adds one node per byte after it, so the nodes come
+    out in depth-first order, the children of a node in byte order, with no lookups.
+
+    Args:
+        token_data: uint8[total]; token_offsets: int64[n_tokens + 1].
+        ids int32[k], keys uint64[k]: `token_sort_keys`' output ordered by `np.argsort(keys)`
+            (how equal keys are ordered does not matter; both arrays are sorted in place).
+
+    Returns:
+        (node_byte uint8[n], node_depth int32[n], node_end int32[n],
+         node_token_offsets int32[n + 1], node_tokens int32[k]) as `layout_trie` gives them
+        (node 0 the root; within a node, token ids ascending); node_tokens is `ids`, sorted.
+    """
+    first_keys = keys.copy()  # each token's first chunk: tie sorting moves tokens only among equal ones
+    _sort_ties(token_data, token_offsets, ids, keys)
+    n = ids.shape[0]
+    total = 0
+    longest = 0
+    for p in range(n):
+        length = token_offsets[ids[p] + 1] - token_offsets[ids[p]]
+        total += length
+        longest = max(longest, length)
+    node_byte = np.empty(total + 1, np.uint8)
+    node_depth = np.empty(total + 1, np.int32)
+    node_byte[0], node_depth[0] = 0, 0
+    path = np.zeros(longest + 1, np.int32)  # path[d]: the node at depth d on the last token's path
+    end_node = np.empty(n, np.int32)
+    n_nodes = 1
+    previous_begin = 0
+    previous_length = 0
+    previous_key = np.uint64(0)
+    for p in range(n):
+        begin = token_offsets[ids[p]]
+        length = token_offsets[ids[p] + 1] - begin
+        key = first_keys[p]
+        # The common prefix within the first chunk comes from the keys (no read of the token's
+        # bytes, which lie anywhere in token_data); past it, from the bytes.
+        differ = (key ^ previous_key) >> np.uint64(8)
+        common = _CHUNK if differ == 0 else (np.int64(leading_zeros(differ)) - 8) // 8
+        common = min(common, length, previous_length)
+        if common == _CHUNK:
+            limit = min(length, previous_length)
+            while common < limit and token_data[begin + common] == token_data[previous_begin + common]:
+                common += 1
+        for depth in range(common, length):
+            if depth < _CHUNK:
+                node_byte[n_nodes] = np.uint8((key >> np.uint64(56 - 8 * depth)) & np.uint64(0xFF))
+            else:
+                node_byte[n_nodes] = token_data[begin + depth]
+            node_depth[n_nodes] = depth + 1
+            path[depth + 1] = n_nodes
+            n_nodes += 1
+        end_node[p] = path[length]
+        previous_begin, previous_length, previous_key = begin, length, key
+
+    # A node's subtree ends at the next node no deeper than it.
+    node_end = np.empty(n_nodes, np.int32)
+    open_at = np.zeros(longest + 1, np.int32)  # open_at[d]: the open node at depth d
+    deepest = 0
+    for node in range(1, n_nodes):
+        depth = node_depth[node]
+        for closed in range(depth, deepest + 1):
+            node_end[open_at[closed]] = node
+        open_at[depth] = node
+        deepest = depth
+    for closed in range(0, deepest + 1):  # the root among them
+        node_end[open_at[closed]] = n_nodes
+
+    # Tokens meet their nodes in depth-first order (end_node never decreases).
+    node_token_offsets = np.zeros(n_nodes + 1, np.int32)
+    for p in range(n):
+        node_token_offsets[end_node[p] + 1] += 1
+    for node in range(n_nodes):
+        node_token_offsets[node + 1] += node_token_offsets[node]
+    return node_byte[:n_nodes].copy(), node_depth[:n_nodes].copy(), node_end, node_token_offsets, ids
 
 
 @numba.njit(cache=True, nogil=True)

@@ -683,12 +683,11 @@ def byte_trie(vocabulary) -> _ByteTrie:
     """The byte trie of a vocabulary's tokens in depth-first layout, built once per fingerprint."""
     trie = _BYTE_TRIES.get(vocabulary.fingerprint)
     if trie is None:
-        parent, symbol, token_node = kernels.insert_tokens(
-            np.ascontiguousarray(vocabulary.token_data, dtype=np.uint8),
-            np.ascontiguousarray(vocabulary.token_offsets, dtype=np.int64),
-        )
-        listed = np.flatnonzero(token_node).astype(np.int32)  # empty tokens end at the root
-        arrays = kernels.layout_trie(parent, symbol, listed, token_node[listed])
+        token_data = np.ascontiguousarray(vocabulary.token_data, dtype=np.uint8)
+        token_offsets = np.ascontiguousarray(vocabulary.token_offsets, dtype=np.int64)
+        ids, keys = kernels.token_sort_keys(token_data, token_offsets)  # empty tokens are left out
+        order = np.argsort(keys)  # numpy's sort: several times faster than a compiled loop's
+        arrays = kernels.sorted_byte_trie(token_data, token_offsets, ids[order], keys[order])
         node_byte, node_depth, node_end = arrays[:3]
         first = np.flatnonzero(node_depth == 1)
         first_byte_nodes = np.zeros(256)

@@ -53,7 +53,8 @@ _TRIE = ("u1[::1]", "i4[::1]", "i4[::1]", "i4[::1]", "i4[::1]")  # node_class ..
 _WALKED_TRIE = (*_TRIE, "u8[:, ::1]", "u8[:, ::1]")  # and node_below, state_loops
 
 KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "insert_tokens": ("_kernels", ("u1[::1]", "i8[::1]"), "Tuple((i4[::1], u1[::1], i4[::1]))"),
+    "token_sort_keys": ("_kernels", ("u1[::1]", "i8[::1]"), "Tuple((i4[::1], u8[::1]))"),
+    "sorted_byte_trie": ("_kernels", ("u1[::1]", "i8[::1]", "i4[::1]", "u8[::1]"), f"Tuple(({', '.join(_TRIE)}))"),
     "layout_trie": ("_kernels", ("i4[::1]", "u1[::1]", "i4[::1]", "i4[::1]"), f"Tuple(({', '.join(_TRIE)}))"),
     "quotient_trie": (
         "_kernels",
