@@ -7,9 +7,9 @@ side: fresh processes alternate between the two checkouts, so both see the same 
 
 Each child process first builds each vocabulary's token trie (timed once: a process builds it
 once), then builds each pattern once untimed and `--repeats` times timed (median); a pair's
-figure is the smallest over the rounds, which alternate which checkout goes first. Both checkouts use this checkout's
-vocabularies (saved once to .npz) and the shared benchmark patterns. Prints one line per pair:
-before ms, after ms and before / after.
+figure is the smallest over the rounds, which alternate which checkout goes first. Both
+checkouts use this checkout's vocabularies (saved once to .npz) and the shared benchmark
+patterns. Prints one line per pair: before ms, after ms and before / after.
 """
 from __future__ import annotations
 
