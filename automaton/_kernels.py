@@ -41,6 +41,7 @@ from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 from numba.extending import intrinsic
 
 from automaton._hopcroft import live_states
+from automaton._subsets import sort_in_place
 
 __all__ = [
     "token_sort_keys", "sorted_byte_trie", "layout_trie", "quotient_trie", "subtree_symbols", "explore_states", "walk_states",
@@ -143,7 +144,7 @@ def _sort_ties(token_data, token_offsets, ids, keys):
                     pending[top, 0], pending[top, 1], pending[top, 2] = i, j, offset + _CHUNK
                     top += 1
                 else:
-                    ids[i:j] = np.sort(ids[i:j])
+                    sort_in_place(ids[i:j])
             i = j
 
 
@@ -297,7 +298,7 @@ def quotient_trie(
     reached again through another byte path.
 
     Args:
-        node_*: the vocabulary's byte trie in depth-first layout (`layout_trie`).
+        node_*: the vocabulary's byte trie in depth-first layout (`sorted_byte_trie`).
         n_tokens: number of token ids; class_of: uint8[256] byte -> class;
         dead_class: bool[n_classes]; max_depth: the byte trie's greatest node depth (passed in:
         a scalar pass over every node to find it costs as much as the whole merge of a small

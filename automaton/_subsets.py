@@ -60,7 +60,7 @@ def epsilon_closures(eps_offsets, eps_targets, kept):
 @numba.njit(cache=True, nogil=True)
 def hash_capacity(n_keys):
     """Slots of an open-addressing table for `n_keys` keys: a power of two, at least 16 and
-    twice the keys (the hash tables of trie children and of table columns)."""
+    twice the keys (the hash table of table columns in `_hopcroft.merge_columns`)."""
     capacity = 16
     while capacity < 2 * n_keys:
         capacity *= 2

@@ -646,8 +646,9 @@ def _shortest_match(dfa: ByteDFA) -> bytes | None:
 
 @dataclass(frozen=True)
 class _ByteTrie:
-    """A vocabulary's byte trie in depth-first layout (`_kernels.layout_trie`), with the byte
-    statistics `class_trie` uses to choose between merging it by classes and walking it as is.
+    """A vocabulary's byte trie in depth-first layout (`_kernels.sorted_byte_trie`), with the
+    byte statistics `class_trie` uses to choose between merging it by classes and walking it as
+    is.
 
     byte_nodes: float64[256] nodes entered on each byte (root excluded).
     first_byte_nodes: float64[256] nodes in the subtree under each first byte (its root child).

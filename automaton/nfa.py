@@ -92,14 +92,19 @@ class _Builder:
         self.shapes: dict[tuple, tuple] = {}  # a character set's ranges -> its `_shape`
 
     def new_state(self) -> int:
+        return self.new_states(1)
+
+    def new_states(self, count: int) -> int:
+        """The first of `count` new consecutive states; checks the state limit and, every 4,096
+        states, the deadline."""
         nfa = self.nfa
-        state = nfa.num_states
-        if state >= self.max_states:
+        first = nfa.num_states
+        if first + count > self.max_states:
             raise TooManyStatesError(_too_many(self.max_states), self.max_states)
-        if state & 0xFFF == 0:
+        if (first + count - 1) >> 12 != (first - 1) >> 12:  # a multiple of 4,096 among them
             self.deadline.check("building the NFA")
-        nfa.num_states = state + 1
-        return state
+        nfa.num_states = first + count
+        return first
 
     def fragment(self, node: Node) -> tuple[int, int]:
         """New states matching `node`: returns (entry, exit)."""
@@ -166,13 +171,8 @@ class _Builder:
         if shape is None:
             shape = self.shapes[node.ranges] = _shape(node.ranges)
         n_states, sources, lo, hi, targets = shape
-        base = self.nfa.num_states
-        if base + n_states > self.max_states:
-            raise TooManyStatesError(_too_many(self.max_states), self.max_states)
-        if (base + n_states) >> 12 != base >> 12:
-            self.deadline.check("building the NFA")
+        base = self.new_states(n_states)
         nfa = self.nfa
-        nfa.num_states = base + n_states
         if n_states == 2 and len(lo) == 1:  # one byte range (most sets: literal text)
             nfa.edge_sources.append(base)
             nfa.edge_lo.append(lo[0])
@@ -184,7 +184,6 @@ class _Builder:
             nfa.edge_hi.extend(hi)
             nfa.edge_targets.extend([base + state for state in targets])
         return base, base + 1
-
 
 
 def _shape(ranges) -> tuple[int, list[int], list[int], list[int], list[int]]:
