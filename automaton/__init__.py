@@ -7,14 +7,16 @@ tokenizer machinery load only when needed).
 """
 from __future__ import annotations
 
-import importlib
-
+from automaton._lazy import lazy_exports
 from automaton.errors import (
     AutomatonError,
+    CacheWarning,
     CompileTimeoutError,
     EmptyLanguageError,
     IncompatibleVocabularyError,
     IndexFileError,
+    InvalidSchemaError,
+    KernelBuildError,
     RegexSyntaxError,
     SettingError,
     TooManyStatesError,
@@ -27,19 +29,23 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _LAZY = {
-    "ByteDFA": "automaton.dfa",
-    "DEAD_STATE": "automaton.dfa",
-    "compile_dfa": "automaton.dfa_builder",
-    "DEFAULT_MAX_STATES": "automaton.dfa_builder",
-    "Vocabulary": "automaton.vocabulary",
-    "TokenIndex": "automaton.index",
+    "ByteDFA": "automaton.dfa.byte_dfa",
+    "DEAD_STATE": "automaton.dfa.byte_dfa",
+    "compile_dfa": "automaton.dfa.build",
+    "DEFAULT_MAX_STATES": "automaton.dfa.limits",
+    "Vocabulary": "automaton.vocabulary.vocabulary",
+    "TokenIndex": "automaton.index.token_index",
     "compile_index": "automaton.compile",
-    "load_index": "automaton.storage",
+    "load_index": "automaton.compile",
+    "save_index": "automaton.compile",
     "json_schema_to_regex": "automaton.json_schema",
 }
 
 __all__ = [
     "AutomatonError",
+    "CacheWarning",
+    "InvalidSchemaError",
+    "KernelBuildError",
     "CompileTimeoutError",
     "EmptyLanguageError",
     "IncompatibleVocabularyError",
@@ -54,13 +60,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'automaton' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 def __dir__():

@@ -9,7 +9,7 @@
 stage and elapsed time while it builds (on a terminal), and prints a summary (states, rows,
 sizes, time). The index goes to the cache (unless --no-cache) and to FILE when -o is given. `inspect` checks a
 file completely and prints its header and array sizes. `build-kernels` compiles the index
-build's kernels ahead of time (`automaton.build_kernels`), which saves each new process about
+build's kernels ahead of time (`automaton.kernels.aot`), which saves each new process about
 half a second of numba start-up before its first compile. Bad input ends with one error line on
 stderr and exit status 2.
 """
@@ -100,7 +100,8 @@ def _compile(args, parser) -> int:
 
 
 def _inspect(args, parser) -> int:
-    from automaton.storage import load_index, read_header
+    from automaton.compile import load_index
+    from automaton.files import read_header
 
     header = read_header(args.file)
     index = load_index(args.file)
@@ -127,7 +128,7 @@ def _inspect(args, parser) -> int:
 
 
 def _build_kernels(args, parser) -> int:
-    from automaton.build_kernels import build_native_kernels
+    from automaton.kernels.aot import build_native_kernels
 
     if sys.stderr.isatty():
         print("compiling the kernels ahead of time (about a minute) ...", file=sys.stderr)

@@ -1,15 +1,15 @@
 """The index cache: a folder of index files, each named by a hash of what determines its content.
 
 Takes the `cache` argument of `compile_index` (True, False, or a folder) and a build's inputs;
-gives the file path for them, a cached index when a valid one is there, and stores new ones.
+gives the file path for them. `automaton.compile` reads and writes the files.
 
-    folder     cache=True: `automaton.cache_dir.default_cache_dir() / "indexes"`
+    folder     cache=True: `default_cache_dir() / "indexes"`
                (AUTOMATON_CACHE_DIR, else the platform's user cache folder); cache=PATH: PATH itself
     file name  "<32 hex digits>.safetensors": a hash of the source (the pattern text, or the
                arrays of an already compiled ByteDFA), the vocabulary fingerprint, the index file
                format version and the library version (a newer library may compile differently)
 
-Files are written through `automaton.storage` (temporary file renamed into place), so processes
+Files are written through `automaton.files` (temporary file renamed into place), so processes
 sharing a folder never see a half-written file; when several build the same key at once, each
 rename replaces a complete file with an equal one. A cache problem never fails a compilation:
 a damaged file is rebuilt and replaced, and an unwritable folder is reported once (as a
@@ -22,19 +22,30 @@ import os
 import warnings
 from pathlib import Path
 
-from automaton.cache_dir import default_cache_dir
-from automaton.errors import IndexFileError
-from automaton.storage import FORMAT_VERSION, load_index, save_index
+from automaton.errors import CacheWarning
+from automaton.files import FORMAT_VERSION
 
-__all__ = ["cache_folder", "cache_key", "cache_path", "cached_index", "store_index", "INDEX_SUBDIR", "CacheWarning"]
+__all__ = [
+    "default_cache_dir", "CACHE_DIR_ENV", "cache_folder", "cache_key", "cache_path", "warn_unwritable", "INDEX_SUBDIR",
+    "CacheWarning",
+]
 
+CACHE_DIR_ENV = "AUTOMATON_CACHE_DIR"
 INDEX_SUBDIR = "indexes"
 _SUFFIX = ".safetensors"
 _warned_folders: set[str] = set()
 
 
-class CacheWarning(UserWarning):
-    """The index cache could not be read or written; the compilation itself went on."""
+def default_cache_dir() -> Path:
+    """The root cache directory: `AUTOMATON_CACHE_DIR`, else the platform's user cache
+    directory (not created here). Index files go in its `indexes` folder, converted models in
+    others (`decode.models`)."""
+    configured = os.environ.get(CACHE_DIR_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("automaton-decode", appauthor=False))
 
 
 def cache_folder(cache) -> Path | None:
@@ -74,46 +85,17 @@ def cache_path(folder: Path, key: str) -> Path:
     return folder / f"{key}{_SUFFIX}"
 
 
-def cached_index(path: Path, vocabulary, pattern: str):
-    """The valid index stored at `path` for this vocabulary and pattern, or None.
-
-    A missing file is a plain miss; a damaged or foreign one is reported (warning) and treated
-    as a miss, so the caller rebuilds and replaces it.
-    """
-    if not path.is_file():
-        return None
-    try:
-        index = load_index(path, vocabulary)
-    except IndexFileError as error:
-        warnings.warn(f"rebuilding a damaged cached index: {error}", CacheWarning, stacklevel=3)
-        return None
-    if index.pattern != pattern:
-        warnings.warn(
-            f"rebuilding cached index {path}: it holds pattern {index.pattern!r:.80}, not {pattern!r:.80}",
-            CacheWarning,
-            stacklevel=3,
-        )
-        return None
-    return index
-
-
-def store_index(index, path: Path) -> bool:
-    """Write `index` to `path` (creating the folder); on failure warn once per folder, return False."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        save_index(index, path)
-    except OSError as error:
-        folder = str(path.parent)
-        if folder not in _warned_folders:
-            _warned_folders.add(folder)
-            warnings.warn(
-                f"cannot write to the index cache folder {folder} ({error.strerror or error}); "
-                "indexes are built without caching (set AUTOMATON_CACHE_DIR or pass cache=PATH)",
-                CacheWarning,
-                stacklevel=3,
-            )
-        return False
-    return True
+def warn_unwritable(folder: Path, error: OSError) -> None:
+    """Say once per folder that the cache folder cannot be written (a `CacheWarning`)."""
+    if str(folder) in _warned_folders:
+        return
+    _warned_folders.add(str(folder))
+    warnings.warn(
+        f"cannot write to the index cache folder {folder} ({error.strerror or error}); "
+        "indexes are built without caching (set AUTOMATON_CACHE_DIR or pass cache=PATH)",
+        CacheWarning,
+        stacklevel=4,
+    )
 
 
 def _add(digest, part: bytes) -> None:

@@ -1,8 +1,17 @@
-"""`compile_index`: a pattern (or a compiled ByteDFA, or a JSON schema) and a vocabulary in, a `TokenIndex` out.
+"""`compile_index`: a pattern (or a compiled ByteDFA, or a JSON schema) and a vocabulary in, a
+`TokenIndex` out; `load_index` and `save_index`: a `TokenIndex` from and to a file.
 
-The one place that knows both the index build and the files: it looks the index up in the cache
-(`automaton.cache`), builds it on a miss (`compile_dfa`, then `automaton.index.build_index`) and
-stores the result for the next run or process.
+The one place that knows both the index and the files:
+
+    compile_index(pattern, vocabulary)   cache lookup (`automaton.cache` names the file,
+                                         `load_index` reads it) -> on a miss `compile_dfa`
+                                         (`automaton.dfa`) -> `build_index` (`automaton.index`)
+                                         -> `save_index` into the cache
+    load_index(path, vocabulary=None)    `automaton.files.read_index_file` -> `TokenIndex.from_arrays`
+    save_index(index, path)              `automaton.files.write_index_file` (atomic)
+
+The pattern compiler is imported on first build, so a process that only loads index files
+never imports it.
 
     >>> import automaton
     >>> vocab = automaton.Vocabulary.from_token_bytes([b"1", b"2", b"12", None], eos_token_ids=[3])
@@ -13,16 +22,18 @@ stores the result for the next run or process.
 from __future__ import annotations
 
 import threading
+import warnings
 from contextlib import contextmanager
+from pathlib import Path
 
-from automaton.budget import Deadline
-from automaton.cache import cache_folder, cache_key, cache_path, cached_index, store_index
-from automaton.dfa import ByteDFA
-from automaton.dfa_builder import DEFAULT_MAX_STATES, compile_dfa
-from automaton.errors import TooManyStatesError
-from automaton.index import TokenIndex, build_index
+from automaton.cache import CacheWarning, cache_folder, cache_key, cache_path, warn_unwritable
+from automaton.dfa.byte_dfa import ByteDFA
+from automaton.dfa.limits import DEFAULT_MAX_STATES, Deadline
+from automaton.errors import IndexFileError, TooManyStatesError
+from automaton.files import DEFAULT_MAX_FILE_BYTES, read_index_file, write_index_file
+from automaton.index.token_index import TokenIndex
 
-__all__ = ["compile_index"]
+__all__ = ["compile_index", "load_index", "save_index"]
 
 
 def compile_index(
@@ -59,13 +70,13 @@ def compile_index(
     path = None
     if folder is not None:
         path = cache_path(folder, cache_key(source, vocabulary.fingerprint))
-        index = cached_index(path, vocabulary, stored_pattern)
+        index = _cached_index(path, vocabulary, stored_pattern)
         if index is not None:
             _check_limit(index, max_states)
             return index
     index = _build(source, vocabulary, stored_pattern, max_states, time_budget, progress)
     if path is not None:
-        store_index(index, path)
+        _store_index(index, path)
     return index
 
 
@@ -83,7 +94,59 @@ def _source(pattern, schema) -> str | ByteDFA:
     )
 
 
+def load_index(path, vocabulary=None, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> TokenIndex:
+    """Read the index in `path`, checking everything; raises `IndexFileError` when it is not valid.
+
+    `vocabulary`, when given, must be the one the index was built for (same fingerprint).
+    Files larger than `max_file_bytes` are refused before anything is read.
+    """
+    fingerprint = None if vocabulary is None else vocabulary.fingerprint
+    return read_index_file(path, TokenIndex.from_arrays, fingerprint=fingerprint, max_file_bytes=max_file_bytes)
+
+
+def save_index(index: TokenIndex, path) -> None:
+    """Write `index` to `path` as one file; the write is atomic (see `automaton.files`)."""
+    write_index_file(Path(path), index.arrays(), index.metadata())
+
+
+def _cached_index(path: Path, vocabulary, pattern: str):
+    """The valid index stored at `path` for this vocabulary and pattern, or None.
+
+    A missing file is a plain miss; a damaged or foreign one is reported (warning) and treated
+    as a miss, so the caller rebuilds and replaces it.
+    """
+    if not path.is_file():
+        return None
+    try:
+        index = load_index(path, vocabulary)
+    except IndexFileError as error:
+        warnings.warn(f"rebuilding a damaged cached index: {error}", CacheWarning, stacklevel=3)
+        return None
+    if index.pattern != pattern:
+        warnings.warn(
+            f"rebuilding cached index {path}: it holds pattern {index.pattern!r:.80}, not {pattern!r:.80}",
+            CacheWarning,
+            stacklevel=3,
+        )
+        return None
+    return index
+
+
+def _store_index(index, path: Path) -> bool:
+    """Write `index` to `path` (creating the folder); on failure warn once per folder, return False."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_index(index, path)
+    except OSError as error:
+        warn_unwritable(path.parent, error)
+        return False
+    return True
+
+
 def _build(source, vocabulary, stored_pattern, max_states, time_budget, progress) -> TokenIndex:
+    from automaton.dfa.build import compile_dfa
+    from automaton.index.build import build_index
+
     deadline = Deadline(time_budget)
     with _progress_line(progress) as stage:
         if isinstance(source, str):

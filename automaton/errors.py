@@ -17,6 +17,9 @@ __all__ = [
     "SettingError",
     "IndexFileError",
     "UnsupportedSchemaError",
+    "InvalidSchemaError",
+    "KernelBuildError",
+    "CacheWarning",
 ]
 
 
@@ -105,6 +108,20 @@ class UnsupportedSchemaError(AutomatonError, ValueError):
         if reason:
             message += f": {reason}"
         super().__init__(message)
+
+
+class InvalidSchemaError(UnsupportedSchemaError):
+    """The schema is malformed at this keyword (wrong value type, dangling reference, ...)."""
+
+
+class KernelBuildError(AutomatonError):
+    """The ahead-of-time kernels could not be compiled (`python -m automaton build-kernels`);
+    the JIT kernels still work."""
+
+
+class CacheWarning(UserWarning):
+    """The index cache could not be read or written; the compilation itself went on (a
+    warning, not an error: also importable as `automaton.cache.CacheWarning`)."""
 
 
 def _with_caret(message: str, pattern: str, position: int | None) -> str:

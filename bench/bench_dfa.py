@@ -1,49 +1,34 @@
 """DFA compile time: `automaton.compile_dfa` side by side with interegular's `parse_pattern(p).to_fsm()`.
 
-Patterns: every pattern of ../shared/bench/patterns.py (beside the repository) plus
+Patterns: every pattern of `bench.patterns` plus
 `[ab]*a[ab]{13}` (16,385 DFA states). Each is timed `--repeats` times per engine, cold (Python's
 `re` cache and the UTF-8 sequence cache are cleared before each compile_dfa run); the table shows
 medians and the ratio interegular / compile_dfa. A peer run slower than `--slow` seconds is not
 repeated (its median is then one run). Note the engines differ in what they build: interegular's
 FSM reads characters, compile_dfa's DFA reads UTF-8 bytes and is minimal.
 
-    .venv/bin/python bench/bench_dfa.py [--repeats 5] [--slow 2.0] [--skip-peer] [--write-results]
+    .venv/bin/python -m bench.bench_dfa [--repeats 5] [--slow 2.0] [--skip-peer] [--write-results]
 
-`--write-results` rewrites the "## DFA compile (issue 2)" section of bench/RESULTS.md.
+`--write-results` rewrites the "## DFA compile time beside interegular" section of bench/RESULTS.md.
 """
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
-import platform
 import re
 import statistics
-import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+import interegular
 
-import interegular  # noqa: E402
+import automaton
+from automaton.dfa.utf8 import utf8_sequences
+from bench.patterns import all_patterns
+from bench.report import command_line, machine_line, table, write_section
 
-import automaton  # noqa: E402
-from automaton.utf8 import utf8_sequences  # noqa: E402
-from bench.results_file import replace_section  # noqa: E402
-
-HEADING = "## DFA compile (issue 2)"
-COMMAND = ".venv/bin/python bench/bench_dfa.py --write-results"
+SECTION = "## DFA compile time beside interegular"
+MODULE = "bench.bench_dfa"
 
 EXPLOSION = r"[ab]*a[ab]{13}"
-
-
-def shared_patterns() -> dict[str, str]:
-    path = REPO.parent / "shared" / "bench" / "patterns.py"
-    spec = importlib.util.spec_from_file_location("shared_bench_patterns", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.all_patterns()
 
 
 def time_ours(pattern: str, repeats: int) -> tuple[float, float, int]:
@@ -71,14 +56,15 @@ def time_interegular(pattern: str, repeats: int, slow: float) -> tuple[float, in
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--slow", type=float, default=2.0, help="do not repeat a peer run slower than this (s)")
     parser.add_argument("--skip-peer", action="store_true", help="time compile_dfa only")
-    parser.add_argument("--write-results", action="store_true", help="rewrite this benchmark's section of bench/RESULTS.md")
+    parser.add_argument("--write-results", action="store_true",
+                        help="rewrite this benchmark's section of bench/RESULTS.md")
     args = parser.parse_args()
 
-    patterns = {**shared_patterns(), "ab_explosion_13": EXPLOSION}
+    patterns = {**all_patterns(), "ab_explosion_13": EXPLOSION}
     automaton.compile_dfa("warm(up)?")  # imports and first-call costs stay out of the figures
 
     header = (
@@ -101,38 +87,37 @@ def main() -> None:
             flush=True,
         )
     if args.write_results and rows:
-        replace_section(REPO / "bench" / "RESULTS.md", HEADING, _results_body(rows, args.repeats))
-        print(f"wrote the {HEADING!r} section of bench/RESULTS.md")
+        write_section(SECTION, _results_body(rows, args))
 
 
-def _results_body(rows, repeats: int) -> str:
+def _results_body(rows, args) -> str:
     by_name = {row[0]: row for row in rows}
-    lines = [
-        f"Command (from the repository root): `{COMMAND}`",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other work, Python {platform.python_version()}, "
-        f"interegular {interegular.__version__}; load average {os.getloadavg()[0]:.1f} at the end of the run. "
-        f"Medians of {repeats} cold runs (Python's `re` cache and the UTF-8 sequence cache cleared each time; "
-        "wall time, and in brackets this process's CPU time, which the load disturbs less); "
-        "a to_fsm() run over 2 s is not repeated. interegular's FSM reads characters, ours reads UTF-8 bytes "
-        "and is minimal, so the state counts differ.",
-        "",
-        "| pattern | compile_dfa ms (CPU ms) | DFA states | interegular to_fsm() ms (runs) | FSM states | to_fsm / compile_dfa |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    figures = [
+        [name, f"{ours * 1e3:,.1f} ({ours_cpu * 1e3:,.1f})", f"{our_states:,}", f"{theirs * 1e3:,.1f} ({runs})",
+         f"{their_states:,}", f"{theirs / ours:,.1f}x"]
+        for name, ours, ours_cpu, our_states, theirs, their_states, runs in rows
     ]
-    for name, ours, ours_cpu, our_states, theirs, their_states, runs in rows:
-        lines.append(
-            f"| {name} | {ours * 1e3:,.1f} ({ours_cpu * 1e3:,.1f}) | {our_states:,} | {theirs * 1e3:,.1f} ({runs}) "
-            f"| {their_states:,} | {theirs / ours:,.1f}x |"
-        )
-    lines += ["", "| target | measured | met |", "| --- | --- | --- |"]
+    targets = []
     if "person_schema" in by_name:
         _, ours, _, _, theirs, _, _ = by_name["person_schema"]
-        lines.append(f"| person_schema >= 10x faster than to_fsm() | {theirs / ours:.1f}x | {'yes' if theirs / ours >= 10 else 'no'} |")
+        targets.append(["person_schema >= 10x faster than to_fsm()", f"{theirs / ours:.1f}x",
+                        "yes" if theirs / ours >= 10 else "no"])
     _, ours, _, states, _, _, _ = by_name["ab_explosion_13"]
-    lines.append(f"| `[ab]*a[ab]{{13}}` ({states:,} states) under 2 s | {ours:.2f} s | {'yes' if ours < 2 else 'no'} |")
-    return "\n".join(lines)
-
+    targets.append([f"`[ab]*a[ab]{{13}}` ({states:,} states) under 2 s", f"{ours:.2f} s", "yes" if ours < 2 else "no"])
+    return "\n".join([
+        f"Command (from the repository root): {command_line(MODULE, ['--repeats', args.repeats, '--write-results'])}",
+        "",
+        f"{machine_line(['interegular'])}; the cores are shared with other work. "
+        f"Medians of {args.repeats} cold runs (Python's `re` cache and the UTF-8 sequence cache cleared each time; "
+        "wall time, and in brackets this process's CPU time, which the load disturbs less); "
+        f"a to_fsm() run over {args.slow:g} s is not repeated. interegular's FSM reads characters, ours reads "
+        "UTF-8 bytes and is minimal, so the state counts differ.",
+        "",
+        table(["pattern", "compile_dfa ms (CPU ms)", "DFA states", "interegular to_fsm() ms (runs)", "FSM states",
+               "to_fsm / compile_dfa"], figures, right_from=1),
+        "",
+        table(["target", "measured", "met"], targets),
+    ])
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,6 @@
 """End to end with SmolLM2-135M-Instruct: constrained vs unconstrained tokens/s, and the seed example vs RELLM.
 
-    .venv/bin/python bench/bench_e2e.py [--tokens 32] [--repeats 3] [--threads N] [--skip-rellm]
+    .venv/bin/python -m bench.bench_e2e [--tokens 32] [--repeats 3] [--threads N] [--skip-rellm] [--skip-throughput]
 
 1. Throughput, greedy, batch 1 and 8, the same prompts and `min_new_tokens = max_new_tokens`
    (every row generates exactly --tokens tokens): `model.generate` alone vs `decode.generate`
@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import decode  # noqa: E402
-from decode.__main__ import seed_example  # noqa: E402
-from decode.generation import eos_token_ids_of  # noqa: E402
-from decode.models import load_default  # noqa: E402
+import decode
+from bench.report import machine_line, table, table_row
+from decode.__main__ import seed_example
+from decode.generation import eos_token_ids_of
+from decode.models import load_default
 
 PROMPTS = [
     "Write a short story about a lighthouse keeper.",
@@ -60,8 +57,7 @@ def constrained(model, tokenizer, prompts, tokens):
 
 def throughput(model, tokenizer, tokens: int, repeats: int) -> None:
     print(f"\n## Throughput: greedy, {tokens} new tokens per row (min_new_tokens = max_new_tokens)\n")
-    print("| batch | unconstrained tokens/s | constrained tokens/s | ratio |")
-    print("|---|---|---|---|")
+    print(table(["batch", "unconstrained tokens/s", "constrained tokens/s", "ratio"], []))
     constrained(model, tokenizer, PROMPTS[:1], 2)  # builds the vocabulary and index once
     for batch in (1, 8):
         prompts = PROMPTS[:batch]
@@ -73,7 +69,7 @@ def throughput(model, tokenizer, tokens: int, repeats: int) -> None:
                 best[name] = min(best[name], time.perf_counter() - start)
         free = batch * tokens / best["unconstrained"]
         masked = batch * tokens / best["constrained"]
-        print(f"| {batch} | {free:.1f} | {masked:.1f} | {masked / free:.3f} |", flush=True)
+        print(table_row([batch, f"{free:.1f}", f"{masked:.1f}", f"{masked / free:.3f}"]), flush=True)
 
 
 def seed_comparison(model, tokenizer, skip_rellm: bool) -> None:
@@ -81,8 +77,7 @@ def seed_comparison(model, tokenizer, skip_rellm: bool) -> None:
 
     prompt, pattern = seed_example()
     print("\n## Seed example: complete_re\n")
-    print("| implementation | seconds | tokens | s/token | full match | output |")
-    print("|---|---|---|---|---|---|")
+    print(table(["implementation", "seconds", "tokens", "s/token", "full match", "output"], []))
     decode.complete_re(prompt, pattern, tokenizer, model, max_new_tokens=2)  # index built and cached
     runs = [("decode.complete_re", decode.complete_re)]
     if not skip_rellm:
@@ -90,7 +85,7 @@ def seed_comparison(model, tokenizer, skip_rellm: bool) -> None:
             from rellm import complete_re as rellm_complete_re
 
             runs.append(("rellm 0.0.5 complete_re", rellm_complete_re))
-        except Exception as error:  # noqa: BLE001 - report and go on
+        except Exception as error:  # report and go on
             print(f"note: RELLM not measured ({type(error).__name__}: {error})")
     for name, complete in runs:
         start = time.perf_counter()
@@ -98,11 +93,11 @@ def seed_comparison(model, tokenizer, skip_rellm: bool) -> None:
         seconds = time.perf_counter() - start
         tokens = len(tokenizer.encode(text))
         matched = re.fullmatch(pattern, text) is not None
-        print(f"| {name} | {seconds:.2f} | {tokens} | {seconds / tokens:.3f} | {matched} | {text!r} |", flush=True)
+        print(table_row([name, f"{seconds:.2f}", tokens, f"{seconds / tokens:.3f}", matched, repr(text)]), flush=True)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
     parser.add_argument("--tokens", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
@@ -112,7 +107,7 @@ def main() -> None:
     if arguments.threads:
         torch.set_num_threads(arguments.threads)
     model, tokenizer = load_default()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"{machine_line(['torch', 'transformers'], at_start=True)}; torch threads: {torch.get_num_threads()}")
     if not arguments.skip_throughput:
         throughput(model, tokenizer, arguments.tokens, arguments.repeats)
     seed_comparison(model, tokenizer, arguments.skip_rellm)

@@ -1,6 +1,6 @@
 """Batch extraction throughput: prompts/s and tokens/s of `extract_file` by batch size, locally and on Ray.
 
-    .venv/bin/python bench/bench_extract.py [--prompts 16] [--max-new-tokens 64] [--batch-sizes 1,4,16]
+    .venv/bin/python -m bench.bench_extract [--prompts 16] [--max-new-tokens 64] [--batch-sizes 1,4,16]
                                             [--ray-batch-sizes 1,4,16] [--workers 2] [--skip-ray] [--no-write]
 
 Workloads, greedy, SmolLM2-135M-Instruct on CPU:
@@ -12,30 +12,30 @@ Workloads, greedy, SmolLM2-135M-Instruct on CPU:
 Local: one process, the model and the index loaded before timing; the time is that of
 `extract_file` writing a fresh output file (the summary's throughput). Ray: a local Ray
 instance with --workers actors of one CPU each; its time includes starting the actors (each
-loads the model and the index file), which is what a run costs. Results go to
-bench/RESULTS.md under "## Batch extraction (issue 6)" unless --no-write.
+loads the model and the index file), which is what a run costs; without Ray installed those rows
+are left out, with a note. Results go to bench/RESULTS.md under "## Batch extraction throughput,
+local and Ray" unless --no-write.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import torch
 
-import torch  # noqa: E402
+from bench.report import command_line, machine_line, table, table_row, write_section
+from decode.__main__ import seed_example
+from decode.extraction import extract_file, resolve_target
+from decode.models import load_default
 
-from bench.results_file import replace_section  # noqa: E402
-from decode.__main__ import seed_example  # noqa: E402
-from decode.extraction import extract_file, resolve_target  # noqa: E402
-from decode.models import load_default  # noqa: E402
-
-HEADING = "## Batch extraction (issue 6)"
+SECTION = "## Batch extraction throughput, local and Ray"
+MODULE = "bench.bench_extract"
 STATES = ["Maryland", "Ohio", "Texas", "Oregon", "Vermont", "Nevada", "Georgia", "Utah", "Iowa", "Maine",
           "Idaho", "Kansas", "Alaska", "Hawaii", "Montana", "Indiana", "Florida", "Arizona", "Wyoming", "Alabama"]
 COUNTRIES = ["France", "Japan", "Peru", "Kenya", "Canada", "Norway", "Egypt", "Chile", "India", "Spain",
@@ -77,17 +77,16 @@ def run_once(folder: Path, source: Path, target: dict, batch: int, max_new_token
     }
 
 
-def table(rows: list[dict]) -> list[str]:
-    lines = ["| engine | workload | batch | prompts | matched | output tokens | seconds | prompts/s | tokens/s |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for r in rows:
-        lines.append(f"| {r['engine']} | {r['workload']} | {r['batch']} | {r['prompts']} | {r['matched']} | "
-                     f"{r['tokens']} | {r['seconds']:.1f} | {r['prompts_s']:.2f} | {r['tokens_s']:.1f} |")
-    return lines
+COLUMNS = ["engine", "workload", "batch", "prompts", "matched", "output tokens", "seconds", "prompts/s", "tokens/s"]
+
+
+def cells(r: dict) -> list:
+    return [r["engine"], r["workload"], r["batch"], r["prompts"], r["matched"], r["tokens"], f"{r['seconds']:.1f}",
+            f"{r['prompts_s']:.2f}", f"{r['tokens_s']:.1f}"]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
     parser.add_argument("--prompts", type=int, default=16)
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--batch-sizes", default="1,4,16")
@@ -98,12 +97,17 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if not args.skip_ray and importlib.util.find_spec("ray") is None:
+        print("note: Ray is not installed (`pip install ray`): the Ray rows are left out, as with --skip-ray")
+        args.skip_ray = True
 
     model, tokenizer = load_default()
     rows = []
+    print(table(COLUMNS, [], right_from=2))
     with tempfile.TemporaryDirectory(prefix="bench-extract-") as name:
         folder = Path(name)
-        jobs = {key: (write_input(folder, key, prompts), target) for key, (prompts, target) in workloads(args.prompts).items()}
+        jobs = {key: (write_input(folder, key, prompts), target)
+                for key, (prompts, target) in workloads(args.prompts).items()}
         for key, (source, target) in jobs.items():
             resolve_target(model, tokenizer, **target)  # index compiled (and cached) before timing
             warm = folder / f"warm-{key}.jsonl"
@@ -112,7 +116,7 @@ def main() -> int:
             for batch in (int(b) for b in args.batch_sizes.split(",")):
                 row = run_once(folder, source, target, batch, args.max_new_tokens, model=model, tokenizer=tokenizer)
                 rows.append({"engine": f"local ({args.threads} threads)", "workload": key, **row})
-                print(table(rows)[-1], flush=True)
+                print(table_row(cells(rows[-1])), flush=True)
         if not args.skip_ray:
             import ray
 
@@ -124,30 +128,27 @@ def main() -> int:
                     row = run_once(folder, source, target, batch, args.max_new_tokens, model="default",
                                    engine="ray", workers=args.workers)
                     rows.append({"engine": f"ray ({args.workers} workers x 1 CPU)", "workload": key, **row})
-                    print(table(rows)[-1], flush=True)
+                    print(table_row(cells(rows[-1])), flush=True)
             ray.shutdown()
 
-    load = os.getloadavg()
-    body = [
-        f"Command: `.venv/bin/python bench/bench_extract.py --prompts {args.prompts} --max-new-tokens "
-        f"{args.max_new_tokens} --batch-sizes {args.batch_sizes} --ray-batch-sizes {args.ray_batch_sizes} "
-        f"--workers {args.workers}{' --skip-ray' if args.skip_ray else ''}`",
+    arguments = ["--prompts", args.prompts, "--max-new-tokens", args.max_new_tokens, "--batch-sizes", args.batch_sizes,
+                 "--ray-batch-sizes", args.ray_batch_sizes, "--workers", args.workers]
+    body = "\n".join([
+        f"Command: {command_line(MODULE, arguments + (['--skip-ray'] if args.skip_ray else []))}",
         "",
-        f"Machine: {os.cpu_count()} CPU cores ({platform.machine()}), torch {torch.__version__}, "
-        f"SmolLM2-135M-Instruct float32 on CPU, greedy, jump-forward on (the default), {args.prompts} prompts a run; "
-        f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (the machine was shared).",
+        f"{machine_line(['torch'])}; SmolLM2-135M-Instruct float32 on CPU, greedy, jump-forward on (the default), "
+        f"{args.prompts} prompts a run.",
         "Workloads: `seed` = the seed prompt asked about different US states, with the seed pattern; "
         "`schema` = \"give the capital of <country> as JSON\" with a two-string-field object schema.",
         "Local: model and index loaded before timing. Ray: a local instance started once"
         + ("" if args.skip_ray else f" ({ray_start:.1f} s, not counted)")
         + "; each run's time includes starting the actors, each of which loads the model and the index file.",
         "",
-        *table(rows),
-    ]
-    text = "\n".join(body)
-    print("\n" + text)
+        table(COLUMNS, [cells(r) for r in rows], right_from=2),
+    ])
+    print("\n" + body)
     if not args.no_write:
-        replace_section(Path(__file__).resolve().parent / "RESULTS.md", HEADING, text)
+        write_section(SECTION, body)
     return 0
 
 

@@ -1,10 +1,13 @@
-"""Token index benchmark (issue 4): compile time, per-step cost, load time and memory of our
-index, side by side with outlines-core, xgrammar and llguidance, on the shared patterns
-(`../shared/bench/patterns.py`) x the three real vocabularies (SmolLM2, Mistral v1, cl100k).
+"""Token index benchmark: compile time, per-step cost, load time and memory of our index, side by
+side with outlines-core, xgrammar and llguidance, on the benchmark patterns (`bench.patterns`) x
+the three real vocabularies (SmolLM2, Mistral v1, cl100k).
 
-    .venv/bin/python bench/bench_index.py            # full run (~10 min on 2 cores), rewrites the
-                                                     # "## Token index (issue 4)" section of bench/RESULTS.md
-    .venv/bin/python bench/bench_index.py --quick --vocab cl100k --pattern email --no-write
+    .venv/bin/python -m bench.bench_index        # full run (~10 min on 2 cores), rewrites its section
+                                                 # of bench/RESULTS.md (`bench.index_tables.SECTION`)
+    .venv/bin/python -m bench.bench_index --quick --vocab cl100k --pattern email --no-write
+
+A peer library that is not installed (they are the `bench` extra) is reported in the tables and
+left out; `--no-peers` times ours alone.
 
 What is measured (medians over repeats; timings on a shared machine are noisy, ratios less so):
 
@@ -41,20 +44,21 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
 from automaton.kernels import KERNELS_ENV
 from bench import vocabularies
+from bench.patterns import all_patterns
 from bench.peers import PEERS, Ours
+from bench.report import RESULTS_FILE, command_line, write_section
 from bench.timing import ChildFailed, PeakMemory, TimedOut, percentiles_us, repeat_timed, run_forked
 from bench.walks import allowed_ids, replay_step_times, walk_step_times
 
-RESULTS_FILE = Path(__file__).resolve().parent / "RESULTS.md"
+MODULE = "bench.bench_index"
+REPO_ROOT = Path(__file__).resolve().parent.parent
 LARGE_WIDTH = 128_256  # Llama 3's logits width
 LARGE_STATES = 1_000
 
@@ -80,7 +84,8 @@ def measure_ours(engine: Ours, pattern: str, vocabulary, folder: Path, settings:
     )
     summary = index.summary()
     record.update(states=summary["states"], rows=summary["rows"], dfa_states=summary["dfa_states"],
-                  sparse_rows=summary["sparse_rows"], sparse_bytes=index.sparse_tokens.nbytes + index.sparse_offsets.nbytes,
+                  sparse_rows=summary["sparse_rows"],
+                  sparse_bytes=index.sparse_tokens.nbytes + index.sparse_offsets.nbytes,
                   dense_bytes=index.masks.nbytes, nbytes=index.nbytes, logits_width=index.logits_width)
     record.update(_measure_file(index, folder / "index.safetensors", settings))
     walk = walk_step_times(engine, index, eos_ids=vocabulary.eos_token_ids, width=vocabulary.logits_width,
@@ -139,8 +144,8 @@ def _fresh_child(flag: str, vocabulary_file: Path, pattern: str, environment: di
         handle.write(pattern)
     try:
         done = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), flag, str(vocabulary_file), handle.name],
-            capture_output=True, text=True, timeout=timeout_s + 30, env=environment,
+            [sys.executable, "-m", MODULE, flag, str(vocabulary_file), handle.name],
+            capture_output=True, text=True, timeout=timeout_s + 30, env=environment, cwd=REPO_ROOT,
         )
     except subprocess.TimeoutExpired:
         return {"error": f"timeout: more than {timeout_s:.0f} s", "timeout": timeout_s}
@@ -168,8 +173,10 @@ def _cold_child(vocabulary_file: str, pattern_file: str) -> None:
     began = time.perf_counter()
     import automaton
     import automaton.compile  # what compile_index needs: the DFA compiler, interegular, the index build
-    from automaton.index import byte_trie
+    import automaton.dfa.build
+    import automaton.index.build
     from automaton.kernels import native_module
+    from automaton.vocabulary.byte_trie import byte_trie
 
     imported = time.perf_counter()
     with PeakMemory() as peak:
@@ -232,7 +239,9 @@ def measure_peer(engine, pattern: str, vocabulary, start_reference: np.ndarray, 
         "compile_s": median,
         "runs": runs,
         "step": percentiles_us(walk.step_ns),
-        "step_hot": percentiles_us(replay_step_times(engine, compiled, walk.sequences, time_cap_s=settings["peer_cap"])),
+        "step_hot": percentiles_us(
+            replay_step_times(engine, compiled, walk.sequences, time_cap_s=settings["peer_cap"])
+        ),
         "refusals": len(walk.refusals),
         "refusal_example": walk.refusals[0] if walk.refusals else None,
         "start_only_peer": int(np.setdiff1d(start, start_reference).size),
@@ -315,7 +324,7 @@ def measure_large(folder: Path, settings: dict) -> list[dict]:
         try:
             ours.compile(pattern)  # untimed: the first build at this width also builds the token trie
             record["compile_s"], record["runs"], index = repeat_timed(
-                lambda: ours.compile(pattern), min_repeats=3, max_repeats=5, budget_s=settings["warm_budget"]
+                partial(ours.compile, pattern), min_repeats=3, max_repeats=5, budget_s=settings["warm_budget"]
             )
             record.update(states=index.num_states, rows=index.num_rows, sparse_rows=index.num_sparse_rows,
                           nbytes=index.nbytes)
@@ -327,10 +336,10 @@ def measure_large(folder: Path, settings: dict) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
     parser.add_argument("--vocab", action="append", choices=vocabularies.VOCABULARY_NAMES,
                         help="vocabulary to run (repeatable; default: all three)")
-    parser.add_argument("--pattern", action="append", help="pattern name from the shared file (repeatable)")
+    parser.add_argument("--pattern", action="append", help="pattern name from bench.patterns (repeatable)")
     parser.add_argument("--quick", action="store_true", help="fewer repeats and shorter walks")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--no-cold", action="store_true", help="skip the fresh-process compiles")
@@ -349,15 +358,15 @@ def main(argv=None) -> int:
         _outlines_cold_child(*args.outlines_cold_child)
         return 0
 
-    from bench.index_report import render, write_results
+    from bench.index_tables import SECTION, render
 
     settings = _settings(args.quick)
     settings["outlines_timeout"] = args.outlines_timeout
-    all_patterns = vocabularies.benchmark_patterns()
-    unknown = sorted(set(args.pattern or ()) - set(all_patterns))
+    known = all_patterns()
+    unknown = sorted(set(args.pattern or ()) - set(known))
     if unknown:
-        parser.error(f"unknown pattern(s) {', '.join(unknown)}; known: {', '.join(all_patterns)}")
-    patterns = {k: v for k, v in all_patterns.items() if not args.pattern or k in args.pattern}
+        parser.error(f"unknown pattern(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    patterns = {k: v for k, v in known.items() if not args.pattern or k in args.pattern}
     names = args.vocab or list(vocabularies.VOCABULARY_NAMES)
     began = time.perf_counter()
     results = {"rows": [], "setup": {}, "large": [], "settings": settings}
@@ -388,14 +397,13 @@ def main(argv=None) -> int:
         if not args.no_large:
             results["large"] = measure_large(folder, settings)
     results["wall_s"] = time.perf_counter() - began
-    results["command"] = " ".join([".venv/bin/python", "bench/bench_index.py", *(argv if argv is not None else sys.argv[1:])])
+    results["command"] = command_line(MODULE, argv if argv is not None else sys.argv[1:])
     markdown = render(results)
     print(markdown)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
     if not args.no_write:
-        write_results(args.results, markdown)
-        print(f"wrote the section to {args.results}")
+        write_section(SECTION, markdown, args.results)
     return 0
 
 

@@ -24,31 +24,31 @@ Measures per file and engine: declared coverage (share that compiles within `--t
 compliance (valid walks / finished walks), sound coverage (share that compiles and never gives an
 invalid, stuck or refused walk), compile time p50/p90 (ms per compiled schema, translation included).
 
-    .venv/bin/python bench/bench_json_schema.py [--files F ...] [--limit N] [--walks 3] [--seed 0]
+    .venv/bin/python -m bench.bench_json_schema [--files F ...] [--limit N] [--walks 3] [--seed 0]
         [--engines ours outlines-core xgrammar llguidance] [--time-limit 30] [--max-steps 400]
-    .venv/bin/python bench/bench_json_schema.py --dfa [--limit N] [--walks 5]
+    .venv/bin/python -m bench.bench_json_schema --dfa [--limit N] [--walks 5]
+
+A peer library that is not installed (they are the `bench` extra) is named in a note and left out.
+The schema files are those of the tests (`tests.automaton.json_schema.walks.BENCH_DIR`).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import random
-import sys
 import time
-from pathlib import Path
+from functools import partial
 
 import jsonschema
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import automaton  # noqa: E402
-from automaton.errors import AutomatonError  # noqa: E402
-from bench.peers import StepRejected  # noqa: E402
-from bench.schema_peers import SCHEMA_ENGINES  # noqa: E402
-from bench.timing import ChildFailed, TimedOut, run_forked  # noqa: E402
-from tests.automaton.json_schema_walks import BENCH_FILES, load_bench, random_walks  # noqa: E402
+import automaton
+from automaton.errors import AutomatonError
+from bench.peers import StepRejected
+from bench.report import quantiles, table, table_row, versions
+from bench.schema_peers import SCHEMA_ENGINES
+from bench.timing import ChildFailed, TimedOut, run_forked
+from tests.automaton.json_schema.walks import BENCH_DIR, BENCH_FILES, load_bench, random_walks
 
 _GROUP_BYTES = b'"\\{}[],:'
 _EOS_GROUP = 256
@@ -81,12 +81,6 @@ def _sample(name: str, limit: int | None, seed: int) -> list[tuple[str, dict, ob
         except jsonschema.SchemaError:
             continue
     return out
-
-
-def _percentiles(times: list[float]) -> tuple[float, float]:
-    if not times:
-        return float("nan"), float("nan")
-    return float(np.percentile(times, 50)), float(np.percentile(times, 90))
 
 
 # ---------------------------------------------------------------- token walks through each engine
@@ -181,7 +175,7 @@ def run_engine_file(engine, walker: TokenWalker, name: str, sample, walks: int, 
     for position, (schema_id, schema, check) in enumerate(sample):
         try:
             result = run_forked(
-                lambda: _compile_and_walk(engine, schema, walker, walks, seed + position, time_limit),
+                partial(_compile_and_walk, engine, schema, walker, walks, seed + position, time_limit),
                 time_limit + walk_limit,
             )
         except ChildFailed as error:
@@ -216,7 +210,7 @@ def run_engine_file(engine, walker: TokenWalker, name: str, sample, walks: int, 
             invalid_examples.append((schema_id, kind, text[:100]))
         sound += bad == 0
     counted = len(sample)
-    p50, p90 = _percentiles(times)
+    p50, p90 = quantiles(times, (50, 90))
     return {
         "engine": engine.name, "file": name, "schemas": counted, "declared": declared / counted,
         "compliance": (valid, finished), "unfinished": unfinished, "special_walks": special_walks,
@@ -228,12 +222,20 @@ def run_engine_file(engine, walker: TokenWalker, name: str, sample, walks: int, 
 
 
 def _engine_label(engine) -> str:
-    import importlib.metadata
+    return engine.name if engine.name == "ours" else versions([engine.name])
 
-    package = {"outlines-core": "outlines_core", "xgrammar": "xgrammar", "llguidance": "llguidance"}
-    if engine.name in package:
-        return f"{engine.name} {importlib.metadata.version(package[engine.name])}"
-    return engine.name
+
+def _engines(names, tokenizer, vocabulary) -> list:
+    """The engines named, each over `vocabulary`; a peer that cannot be made is named in a note."""
+    engines = []
+    for cls in SCHEMA_ENGINES:
+        if cls.name not in names:
+            continue
+        try:
+            engines.append(cls(tokenizer, vocabulary))
+        except ImportError as error:
+            print(f"note: {cls.name} left out, not installed ({error}); the peers are the `bench` extra")
+    return engines
 
 
 def token_mode(args) -> None:
@@ -242,17 +244,15 @@ def token_mode(args) -> None:
     tokenizer = mistral_v1_tokenizer()
     vocabulary = automaton.Vocabulary.from_tokenizer(tokenizer)
     walker = TokenWalker(vocabulary, args.max_steps, args.uniform)
-    engines = [cls(tokenizer, vocabulary) for cls in SCHEMA_ENGINES]
-    engines = [engine for engine in engines if engine.name in args.engines]
+    engines = _engines(args.engines, tokenizer, vocabulary)
     warm = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
     for engine in engines:  # first-call costs (JIT, lazy tables) are not charged to the first schema
         walker.walk(engine, engine.compile_schema(warm), np.random.default_rng(0))
     for name in args.files:
         sample = _sample(name, args.limit, args.seed)
         print(f"\n{name}: {len(sample)} schemas, {args.walks} walks each, seed {args.seed}\n")
-        print("| engine | declared coverage | invalid walks / finished (unfinished) | sound coverage "
-              "| compile p50 / p90 ms |")
-        print("| --- | --- | --- | --- | --- |")
+        print(table(["engine", "declared coverage", "invalid walks / finished (unfinished)", "sound coverage",
+                     "compile p50 / p90 ms"], []))
         results = []
         for engine in engines:
             r = run_engine_file(engine, walker, name, sample, args.walks, args.seed, args.time_limit,
@@ -260,9 +260,9 @@ def token_mode(args) -> None:
             results.append(r)
             valid, finished = r["compliance"]
             extra = "".join(f", {count} {kind}" for kind, count in r["bad_kinds"].items())
-            print(f"| {_engine_label(engine)} | {r['declared']:.2f} | {finished - valid} / {finished} "
-                  f"({r['unfinished']}{extra}) | {r['sound']:.2f} | {r['p50']:.0f} / {r['p90']:.0f} |",
-                  flush=True)
+            print(table_row([_engine_label(engine), f"{r['declared']:.2f}",
+                             f"{finished - valid} / {finished} ({r['unfinished']}{extra})", f"{r['sound']:.2f}",
+                             f"{r['p50']:.0f} / {r['p90']:.0f}"]), flush=True)
         print()
         for r in results:
             print(f"- {r['engine']}: not compiled: {r['failures'] or 'none'}; walks whose masks allowed "
@@ -301,7 +301,7 @@ def run_file_dfa(name: str, limit: int | None, walks: int, max_states: int, seed
                 invalid_examples.append((schema_id, text[:120]))
         sound += bad == 0
     counted = len(sample)
-    p50, p90 = _percentiles(times)
+    p50, p90 = quantiles(times, (50, 90))
     return {
         "file": name, "schemas": counted, "declared": declared / counted, "compliance": (valid, finished),
         "sound": sound / counted, "p50": p50, "p90": p90,
@@ -311,15 +311,15 @@ def run_file_dfa(name: str, limit: int | None, walks: int, max_states: int, seed
 
 
 def dfa_mode(args) -> None:
-    print("| file | schemas | declared coverage | invalid walks / finished | sound coverage | compile p50 / p90 ms |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(table(["file", "schemas", "declared coverage", "invalid walks / finished", "sound coverage",
+                 "compile p50 / p90 ms"], []))
     results = []
     for name in args.files:
         r = run_file_dfa(name, args.limit, args.walks, args.max_states, args.seed)
         results.append(r)
         valid, finished = r["compliance"]
-        print(f"| {name} | {r['schemas']} | {r['declared']:.3f} | {finished - valid} / {finished} | {r['sound']:.3f} "
-              f"| {r['p50']:.0f} / {r['p90']:.0f} |", flush=True)
+        print(table_row([name, r["schemas"], f"{r['declared']:.3f}", f"{finished - valid} / {finished}",
+                         f"{r['sound']:.3f}", f"{r['p50']:.0f} / {r['p90']:.0f}"]), flush=True)
     for r in results:
         print(f"\n{r['file']}: not compiled: {r['failures']}")
         if r["invalid_examples"]:
@@ -327,7 +327,8 @@ def dfa_mode(args) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", nargs="*", default=list(BENCH_FILES))
     parser.add_argument("--limit", type=int, default=None, help="seeded random sample of N schemas per file")
     parser.add_argument("--walks", type=int, default=3)
@@ -340,6 +341,9 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=400, help="tokens per walk before it counts as unfinished")
     parser.add_argument("--uniform", action="store_true", help="draw uniformly over allowed ids")
     args = parser.parse_args()
+    missing = [name for name in args.files if not (BENCH_DIR / f"{name}.jsonl").is_file()]
+    if missing:
+        parser.error(f"schema file(s) {', '.join(missing)} not found in {BENCH_DIR}")
     if args.dfa:
         dfa_mode(args)
     else:

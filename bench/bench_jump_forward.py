@@ -1,8 +1,8 @@
 """Jump-forward decoding with SmolLM2-135M-Instruct: forward passes per token and tokens/s.
 
-    .venv/bin/python bench/bench_jump_forward.py [--repeats 3] [--threads N] [--no-write]
+    .venv/bin/python -m bench.bench_jump_forward [--repeats 3] [--threads N] [--no-write]
 
-Workloads (greedy, batch 1): the person schema of ../shared/bench/patterns.py turned into a
+Workloads (greedy, batch 1): the person schema of `bench.patterns` turned into a
 pattern by `automaton.json_schema_to_regex` (compact JSON), and the seed example. Each is run
 three ways, alternating, in one process:
 
@@ -11,38 +11,38 @@ three ways, alternating, in one process:
   model.generate transformers' generate with decode.RegexLogitsProcessor
 
 Reported: generated tokens, forward passes per generated token (ours), and tokens/s, the
-median over --repeats; ratios are jump-forward over each of the other two.
+median over --repeats; ratios are jump-forward over each of the other two. The table replaces
+the "## Jump-forward decoding: forward passes and tokens/s" section of bench/RESULTS.md unless
+--no-write.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 from transformers import LogitsProcessorList
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT.parent / "shared" / "bench"))
-
-import automaton  # noqa: E402
-from bench.results_file import replace_section  # noqa: E402
-from decode.__main__ import seed_example  # noqa: E402
-from decode.generation import eos_token_ids_of, index_for  # noqa: E402
-from decode.loop import ForcedTokenizer, Sampler, run_constrained_loop  # noqa: E402
-from decode.models import load_default  # noqa: E402
-from decode.processor import RegexLogitsProcessor  # noqa: E402
-from patterns import PERSON_SCHEMA  # noqa: E402
+import automaton
+from bench.patterns import PERSON_SCHEMA
+from bench.report import command_line, machine_line, table, write_section
+from decode.__main__ import seed_example
+from decode.generation import eos_token_ids_of, index_for
+from decode.loop import ForcedTokenizer, Sampler, run_constrained_loop
+from decode.models import load_default
+from decode.processor import RegexLogitsProcessor
 
 PERSON_PROMPT = (
     "Return a JSON record for this person: Ada Lovelace, 36 years old, email ada@example.com, "
     "an admin, active, tags math and poetry, living at 12 St James's Square, London, 10001.\n"
 )
 MAX_NEW_TOKENS = 160
+SECTION = "## Jump-forward decoding: forward passes and tokens/s"
+MODULE = "bench.bench_jump_forward"
+COLUMNS = ["workload", "engine", "tokens", "stop", "forward passes / token", "tokens/s (median)",
+           "jump-forward ÷ this (tokens/s)", "s per output (median)", "this ÷ jump-forward (s per output)"]
 
 
 def own_loop(model, tokenizer, index, prompt, jump_forward):
@@ -92,16 +92,15 @@ def measure(model, tokenizer, name, pattern, prompt, repeats):
     rates = {label: statistics.median(values) for label, values in runs.items()}
     seconds = {label: statistics.median(values) for label, values in seconds_of.items()}
     return [
-        f"| {name} | {label} | {shape[label][0]} | {shape[label][2]} | "
-        f"{shape[label][1] / max(shape[label][0], 1):.2f} | {rates[label]:.1f} | "
-        f"{rates['jump-forward'] / rates[label]:.2f}x | {seconds[label]:.2f} | "
-        f"{seconds[label] / seconds['jump-forward']:.2f}x |"
+        [name, label, shape[label][0], shape[label][2], f"{shape[label][1] / max(shape[label][0], 1):.2f}",
+         f"{rates[label]:.1f}", f"{rates['jump-forward'] / rates[label]:.2f}x", f"{seconds[label]:.2f}",
+         f"{seconds[label] / seconds['jump-forward']:.2f}x"]
         for label in runs
     ]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--no-write", action="store_true", help="print only, leave bench/RESULTS.md")
@@ -111,18 +110,12 @@ def main() -> None:
     model, tokenizer = load_default()
     load_before = os.getloadavg()[0]
     seed_prompt, seed_pattern = seed_example()
-    lines = [
-        "| workload | engine | tokens | stop | forward passes / token | tokens/s (median) "
-        "| jump-forward ÷ this (tokens/s) | s per output (median) | this ÷ jump-forward (s per output) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    lines += measure(model, tokenizer, "person schema", automaton.json_schema_to_regex(PERSON_SCHEMA),
-                     PERSON_PROMPT, args.repeats)
-    lines += measure(model, tokenizer, "seed example", seed_pattern, seed_prompt, args.repeats)
-    load_after = os.getloadavg()[0]
+    rows = measure(model, tokenizer, "person schema", automaton.json_schema_to_regex(PERSON_SCHEMA),
+                   PERSON_PROMPT, args.repeats)
+    rows += measure(model, tokenizer, "seed example", seed_pattern, seed_prompt, args.repeats)
+    threads = ["--threads", args.threads] if args.threads else []
     body = "\n".join([
-        "Command: `.venv/bin/python bench/bench_jump_forward.py" + (f" --threads {args.threads}" if args.threads else "")
-        + f" --repeats {args.repeats}`",
+        f"Command: {command_line(MODULE, threads + ['--repeats', args.repeats])}",
         "",
         f"SmolLM2-135M-Instruct (float32, CPU, torch threads {torch.get_num_threads()}), greedy, batch 1, "
         f"max_new_tokens {MAX_NEW_TOKENS}. model.generate's passes = tokens + 1 (one per token, EOS included). "
@@ -131,14 +124,14 @@ def main() -> None:
         "the model samples one at a time, so tokens/s understates it: the last column compares the wall "
         "time of the same completion.",
         "",
-        f"Load average (1 min) of this {os.cpu_count()}-core machine at start / end: {load_before:.2f} / {load_after:.2f} "
-        "(other jobs share it; the engines alternate within each repeat, so they see the same load on average).",
+        f"{machine_line(['torch', 'transformers'], load_at_start=load_before)} (other jobs share it; the engines "
+        "alternate within each repeat, so they see the same load on average).",
         "",
-        *lines,
+        table(COLUMNS, rows),
     ])
     print(body)
     if not args.no_write:
-        replace_section(ROOT / "bench" / "RESULTS.md", "## Jump-forward (issue 7)", body)
+        write_section(SECTION, body)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Mask application alone, on CPU logits: µs per call (median) for ours and the alternatives, same run.
 
-    .venv/bin/python bench/bench_masking.py [--repeats 50] [--masks random|sparse|dense|all] [--threads N]
+    .venv/bin/python -m bench.bench_masking [--repeats 50] [--masks random|sparse|dense|all] [--threads N]
 
 Rows: batch 1, 8, 64 at logits widths 49,152 and 131,072 (float32). Columns:
     ours         decode.masking.apply_token_bitmask_ (packed int32 rows)
@@ -19,16 +19,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from decode.masking import apply_token_bitmask_  # noqa: E402
+from bench.report import machine_line, table, table_row
+from decode.masking import apply_token_bitmask_
 
 SIZES = [(1, 49_152), (8, 49_152), (64, 49_152), (1, 131_072), (8, 131_072), (64, 131_072)]
 
@@ -40,7 +37,7 @@ def interleaved_medians_us(calls: dict, repeats: int) -> dict:
         try:
             call()  # warm-up (compilation, caches)
             results[name] = []
-        except Exception as error:  # noqa: BLE001 - a peer failing must not hide the others
+        except Exception as error:  # a peer failing must not hide the others
             results[name] = error
     for _ in range(repeats):
         for name, call in calls.items():
@@ -73,25 +70,36 @@ def naive_unpack_fill(logits: torch.Tensor, bitmask: torch.Tensor) -> None:
     logits.masked_fill_(bits == 0, float("-inf"))
 
 
+def method_calls(logits: torch.Tensor, bitmask: torch.Tensor, disallowed: torch.Tensor, others: dict) -> dict:
+    """name -> a call that masks `logits` in place, for each column."""
+    return {
+        "ours": lambda: apply_token_bitmask_(logits, bitmask),
+        "bool_fill": lambda: logits.masked_fill_(disallowed, float("-inf")),
+        "naive": lambda: naive_unpack_fill(logits, bitmask),
+        **{name: (lambda f=f: f(logits, bitmask)) for name, f in others.items()},
+        "floor": lambda: logits.fill_(float("-inf")),
+    }
+
+
 def peers() -> dict:
     found = {}
     try:
         import xgrammar
 
         found["xgrammar"] = lambda logits, bitmask: xgrammar.apply_token_bitmask_inplace(logits, bitmask)
-    except Exception as error:  # noqa: BLE001 - report and go on without this peer
+    except Exception as error:  # report and go on without this peer
         print(f"note: xgrammar not measured ({type(error).__name__}: {error})")
     try:
         from llguidance.torch import apply_token_bitmask_inplace
 
         found["llguidance"] = apply_token_bitmask_inplace
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         print(f"note: llguidance not measured ({type(error).__name__}: {error})")
     return found
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--masks", choices=["random", "sparse", "dense", "all"], default="all")
     parser.add_argument("--threads", type=int, default=None, help="torch and numba threads (default: theirs)")
@@ -104,11 +112,11 @@ def main() -> None:
     others = peers()
     columns = ["ours", "bool_fill", "naive", *others, "floor"]
     kinds = ["random", "sparse", "dense"] if arguments.masks == "all" else [arguments.masks]
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; median of {arguments.repeats}, µs per call")
+    print(f"{machine_line(['torch'], at_start=True)}; torch threads: {torch.get_num_threads()}; "
+          f"median of {arguments.repeats}, µs per call")
     for kind in kinds:
         print(f"\n{kind} masks (load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})\n")
-        print("| batch x width | " + " | ".join(columns) + " |")
-        print("|---" * (len(columns) + 1) + "|")
+        print(table(["batch x width", *columns], []))
         generator = np.random.default_rng(0)
         for batch, width in SIZES:
             logits = torch.randn(batch, width)
@@ -116,18 +124,11 @@ def main() -> None:
             allowed = torch.from_numpy(
                 np.unpackbits(bitmask.numpy().view(np.uint8), axis=1, bitorder="little")[:, :width].astype(bool)
             )
-            disallowed = ~allowed
-            calls = {
-                "ours": lambda: apply_token_bitmask_(logits, bitmask),
-                "bool_fill": lambda: logits.masked_fill_(disallowed, float("-inf")),
-                "naive": lambda: naive_unpack_fill(logits, bitmask),
-                **{name: (lambda f=f: f(logits, bitmask)) for name, f in others.items()},
-                "floor": lambda: logits.fill_(float("-inf")),
-            }
+            calls = method_calls(logits, bitmask, ~allowed, others)
             medians = interleaved_medians_us(calls, arguments.repeats)
             figures = [f"failed ({type(m).__name__})" if isinstance(m, Exception) else f"{m:,.0f}"
                        for m in (medians[name] for name in columns)]
-            print(f"| {batch} x {width:,} | " + " | ".join(figures) + " |", flush=True)
+            print(table_row([f"{batch} x {width:,}", *figures]), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Index files: load time of a 1,000-state x 128k-token index against building one.
 
-    .venv/bin/python bench/bench_storage.py [--repeats 21] [--write-results]
+    .venv/bin/python -m bench.bench_storage [--repeats 21] [--write-results]
 
 Two indexes over one synthetic 128,000-token vocabulary (random printable tokens of 1-10 bytes,
 every single byte, one EOS id):
@@ -14,27 +14,28 @@ every single byte, one EOS id):
 Reports medians of save, load (`automaton.load_index`: header checks, XXH3-128 over the whole
 file, arrays memory-mapped), the checksum alone, a cache hit through `compile_index`, and
 safetensors' own `load_file` (copies, checks nothing of ours) for scale. With
---write-results the figures replace the "## Index files (issue 4)" section of bench/RESULTS.md.
+--write-results the figures replace the "## Index files: save and load" section of bench/RESULTS.md.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
-import platform
 import statistics
 import sys
 import tempfile
-import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import xxhash
 
 import automaton
-from automaton.storage import load_index, save_index
+from automaton.compile import load_index, save_index
+from bench.report import command_line, machine_line, quantiles, spread, table, write_section
+from bench.timing import repeat_timed, run_times
 
-SECTION = "## Index files (issue 4)"
+SECTION = "## Index files: save and load"
+MODULE = "bench.bench_storage"
 PATTERN = r"[a-zA-Z ]{1,1000}"
 N_TOKENS = 128_000
 
@@ -68,21 +69,11 @@ def with_distinct_rows(index, seed: int = 1):
 
 
 def median_ms(action, repeats: int) -> float:
-    return timings_ms(action, repeats)[0]
-
-
-def timings_ms(action, repeats: int) -> tuple[float, float]:
-    """(median, minimum) in ms; the minimum shows the cost on a quiet machine."""
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000, min(times) * 1000
+    return statistics.median(run_times(action, repeats)) * 1000
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--write-results", action="store_true")
     args = parser.parse_args()
@@ -90,70 +81,58 @@ def main() -> None:
     vocabulary = synthetic_vocabulary()
     automaton.compile_index(r"[a-z]{1,3}", vocabulary, cache=False)  # numba kernels ready, trie built
     automaton.compile_index(PATTERN, vocabulary, cache=False)  # untimed: a warm build is not the first one
-    build_times = []
-    for _ in range(5):
-        started = time.perf_counter()
-        built = automaton.compile_index(PATTERN, vocabulary, cache=False)
-        build_times.append(time.perf_counter() - started)
-    build_ms = statistics.median(build_times) * 1000
+    build_s, _, built = repeat_timed(lambda: automaton.compile_index(PATTERN, vocabulary, cache=False),
+                                     min_repeats=5, max_repeats=5)
+    build_ms = build_s * 1000
     synthetic = with_distinct_rows(built)
 
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for name, index in (("synthetic, 1 row per state", synthetic), ("built, rows deduplicated", built)):
             path = Path(folder) / f"{name.split(',')[0]}.safetensors"
-            save_ms = median_ms(lambda: save_index(index, path), max(3, args.repeats // 4))
+            save_ms = median_ms(partial(save_index, index, path), max(3, args.repeats // 4))
             data = path.read_bytes()
-            load_ms, load_min_ms = timings_ms(lambda: load_index(path), args.repeats)
-            checked_ms = median_ms(lambda: load_index(path, vocabulary), args.repeats)
-            checksum_ms = median_ms(lambda: xxhash.xxh3_128_hexdigest(data), args.repeats)
+            load_s = run_times(partial(load_index, path), args.repeats)  # the minimum: a quiet machine's cost
+            checked_ms = median_ms(partial(load_index, path, vocabulary), args.repeats)
+            checksum_ms = median_ms(partial(xxhash.xxh3_128_hexdigest, data), args.repeats)
             loaded = load_index(path, vocabulary)
             assert all(np.array_equal(loaded.arrays()[k], v) for k, v in index.arrays().items())
             from safetensors.numpy import load_file
 
-            plain_ms = median_ms(lambda: load_file(str(path)), args.repeats)
-            rows.append((name, index, len(data), save_ms, (load_ms, load_min_ms), checked_ms, checksum_ms, plain_ms))
+            plain_ms = median_ms(partial(load_file, str(path)), args.repeats)
+            rows.append((name, index, len(data), save_ms, load_s, checked_ms, checksum_ms, plain_ms))
 
         cache_dir = Path(folder) / "cache"
         automaton.compile_index(PATTERN, vocabulary, cache=cache_dir)
         hit_ms = median_ms(lambda: automaton.compile_index(PATTERN, vocabulary, cache=cache_dir), args.repeats)
 
-    lines = [
-        SECTION,
-        "",
-        f"Command: `.venv/bin/python bench/bench_storage.py --repeats {args.repeats} --write-results`",
-        f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-        f"numpy {np.__version__}; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end "
-        f"(shared machine); medians of {args.repeats} (load: median / minimum); files in the page cache.",
+    figures = [
+        [name, f"{index.num_states:,}", f"{index.num_rows:,} ({index.num_sparse_rows:,})", f"{size / 2**20:.1f} MiB",
+         f"{save_ms:.1f}", spread(load_s, (50, 0), scale=1e3), f"{checked_ms:.2f}", f"{checksum_ms:.2f}",
+         f"{plain_ms:.2f}"]
+        for name, index, size, save_ms, load_s, checked_ms, checksum_ms, plain_ms in rows
+    ]
+    synthetic_load, synthetic_min = (value * 1e3 for value in quantiles(rows[0][4], (50, 0)))
+    built_load = statistics.median(rows[1][4]) * 1e3
+    body = "\n".join([
+        f"Command: {command_line(MODULE, ['--repeats', args.repeats, '--write-results'])}",
+        f"{machine_line(['numpy'])}; the cores are shared with other work. Medians of {args.repeats} "
+        "(load: median / minimum); files in the page cache.",
         f"Vocabulary: {N_TOKENS:,} synthetic tokens (logits width {vocabulary.logits_width:,}); "
         f"pattern `{PATTERN}`.",
         "",
-        "| index | states | rows (sparse) | file | save ms | load ms | load + vocabulary check ms | xxh3-128 alone ms | safetensors load_file ms |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for name, index, size, save_ms, load_ms, checked_ms, checksum_ms, plain_ms in rows:
-        lines.append(
-            f"| {name} | {index.num_states:,} | {index.num_rows:,} ({index.num_sparse_rows:,}) | {size / 2**20:.1f} MiB | {save_ms:.1f} | "
-            f"{load_ms[0]:.2f} / {load_ms[1]:.2f} | {checked_ms:.2f} | {checksum_ms:.2f} | {plain_ms:.2f} |"
-        )
-    synthetic_load, synthetic_min = rows[0][4]
-    built_load = rows[1][4][0]
-    lines += [
+        table(["index", "states", "rows (sparse)", "file", "save ms", "load ms", "load + vocabulary check ms",
+               "xxh3-128 alone ms", "safetensors load_file ms"], figures, right_from=1),
         "",
         f"Building the {built.num_states:,}-state index (warm, cache off): {build_ms:,.0f} ms; "
         f"a cache hit through `compile_index`: {hit_ms:.2f} ms.",
         f"Load: the 16 MB worst-case file (every state its own packed row) loads in {synthetic_load:.2f} ms "
         f"median, {synthetic_min:.2f} ms minimum (target < 10 ms). The built index loads "
         f"{build_ms / built_load:,.0f}x faster than it builds (median to median; target >= 100x).",
-        "",
-    ]
-    report = "\n".join(lines)
-    print(report)
+    ])
+    print(f"{SECTION}\n\n{body}")
     if args.write_results:
-        from results_file import replace_section
-
-        replace_section(Path(__file__).with_name("RESULTS.md"), SECTION, report.split("\n", 2)[2])
-
+        write_section(SECTION, body)
 
 if __name__ == "__main__":
     sys.exit(main())

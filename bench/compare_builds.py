@@ -2,43 +2,59 @@
 side: fresh processes alternate between the two checkouts, so both see the same machine load.
 
     git worktree add /tmp/before HEAD~1          # the revision to compare with
-    .venv/bin/python bench/compare_builds.py --against /tmp/before
-    .venv/bin/python bench/compare_builds.py --against /tmp/before --vocab cl100k --pattern seed_json --rounds 3
+    .venv/bin/python -m bench.compare_builds --against /tmp/before
+    .venv/bin/python -m bench.compare_builds --against /tmp/before --vocab cl100k --pattern seed_json --rounds 3
 
 Each child process first builds each vocabulary's token trie (timed once: a process builds it
 once), then builds each pattern once untimed and `--repeats` times timed (median); a pair's
 figure is the smallest over the rounds, which alternate which checkout goes first. Both
-checkouts use this checkout's vocabularies (saved once to .npz) and the shared benchmark
-patterns. Prints one line per pair: before ms, after ms and before / after.
+checkouts use this checkout's vocabularies (saved once to .npz) and benchmark patterns
+(`bench.patterns`). Prints one line per pair: before ms, after ms and before / after.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
-THIS_FILE = Path(__file__).resolve()
-REPO_ROOT = THIS_FILE.parent.parent
+from bench import vocabularies
+from bench.patterns import all_patterns
+from bench.timing import run_times
+
+MODULE = "bench.compare_builds"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _import_automaton(root: Path):
+    """Import the `automaton` package of checkout `root` (not necessarily this one) as `automaton`;
+    it must come before anything imports this checkout's (nothing in bench imports it at the top)."""
+    if "automaton" in sys.modules:
+        raise RuntimeError("automaton was imported before the checkout to time was chosen")
+    folder = root / "automaton"
+    spec = importlib.util.spec_from_file_location("automaton", folder / "__init__.py",
+                                                  submodule_search_locations=[str(folder)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["automaton"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def _child(root: str, job_file: str) -> None:
     """Time the builds of `job_file` with the `automaton` of checkout `root`; JSON to stdout."""
-    sys.path.insert(0, root)
-    import automaton  # from `root`, before anything else imports it
-
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bench_vocabularies", REPO_ROOT / "bench" / "vocabularies.py")
-    vocabularies = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(vocabularies)
+    automaton = _import_automaton(Path(root))
     job = json.loads(Path(job_file).read_text(encoding="utf-8"))
     result = {}
-    from automaton.index import byte_trie
+    try:
+        from automaton.vocabulary.byte_trie import byte_trie
+    except ImportError:  # a checkout from before the vocabulary package
+        from automaton.index import byte_trie
 
     for vocab_name, npz in job["vocabularies"].items():
         vocabulary = vocabularies.vocabulary_from_arrays(Path(npz))
@@ -47,19 +63,15 @@ def _child(root: str, job_file: str) -> None:
         result[f"{vocab_name}/token trie"] = (time.perf_counter() - began) * 1e3
         for pattern_name, pattern in job["patterns"].items():
             automaton.compile_index(pattern, vocabulary, cache=False)
-            times = []
-            for _ in range(job["repeats"]):
-                began = time.perf_counter()
-                automaton.compile_index(pattern, vocabulary, cache=False)
-                times.append(time.perf_counter() - began)
+            times = run_times(partial(automaton.compile_index, pattern, vocabulary, cache=False), job["repeats"])
             result[f"{vocab_name}/{pattern_name}"] = statistics.median(times) * 1e3
     print(json.dumps(result))
 
 
 def _run_child(root: Path, job_file: Path) -> dict:
     done = subprocess.run(
-        [sys.executable, str(THIS_FILE), "--child", str(root), str(job_file)],
-        capture_output=True, text=True, timeout=1800,
+        [sys.executable, "-m", MODULE, "--child", str(root), str(job_file)],
+        capture_output=True, text=True, timeout=1800, cwd=REPO_ROOT,
     )
     if done.returncode != 0:
         raise SystemExit(f"the build in {root} failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
@@ -67,7 +79,7 @@ def _run_child(root: Path, job_file: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
     parser.add_argument("--against", type=Path, help="the other checkout (its root folder)")
     parser.add_argument("--vocab", action="append", help="vocabulary name (repeatable; default all three)")
     parser.add_argument("--pattern", action="append", help="benchmark pattern name (repeatable; default all)")
@@ -81,10 +93,7 @@ def main() -> None:
     if args.against is None or not (args.against / "automaton" / "__init__.py").is_file():
         parser.error("--against must name another checkout of this repository")
 
-    sys.path.insert(0, str(REPO_ROOT))
-    from bench import vocabularies
-
-    patterns = vocabularies.benchmark_patterns()
+    patterns = all_patterns()
     chosen = {name: patterns[name] for name in (args.pattern or patterns)}
     with tempfile.TemporaryDirectory() as folder:
         npz = {}

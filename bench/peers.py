@@ -45,7 +45,7 @@ class Ours:
 
         return automaton.compile_index(pattern, self.vocabulary, cache=False)
 
-    def start(self, index) -> "_OursWalker":
+    def start(self, index) -> _OursWalker:
         return _OursWalker(index)
 
 
@@ -85,7 +85,7 @@ class OutlinesCore:
     def compile(self, pattern: str):
         return self._module.Index(pattern, self.vocabulary)
 
-    def start(self, index) -> "_OutlinesWalker":
+    def start(self, index) -> _OutlinesWalker:
         return _OutlinesWalker(self._module.Guide(index), self.n_words)
 
 
@@ -133,7 +133,7 @@ class XGrammar:
     def compile(self, pattern: str):
         return self.compiler.compile_regex(pattern)
 
-    def start(self, compiled) -> "_XGrammarWalker":
+    def start(self, compiled) -> _XGrammarWalker:
         return _XGrammarWalker(self._module, compiled, self.logits_width)
 
 
@@ -183,7 +183,7 @@ class LLGuidance:
             raise ValueError(f"llguidance refused the {what}: {matcher.get_error()}")
         return matcher
 
-    def start(self, matcher) -> "_LLGuidanceWalker":
+    def start(self, matcher) -> _LLGuidanceWalker:
         return _LLGuidanceWalker(matcher.deep_copy(), self.n_words)
 
 

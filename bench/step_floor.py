@@ -1,8 +1,8 @@
 """The floor under a Python-level step along walks: two do-nothing methods against ours.
 
-    .venv/bin/python bench/step_floor.py --vocab SmolLM2 --pattern person_schema --pattern datetime
+    .venv/bin/python -m bench.step_floor --vocab SmolLM2 --pattern person_schema --pattern datetime
 
-Walks our index as `bench/bench_index.py` does (between two steps: unpack the mask, drop EOS,
+Walks our index as `bench.bench_index` does (between two steps: unpack the mask, drop EOS,
 draw a token). At each step it times, one after the other, `next_state` + `mask` of a stand-in
 whose methods do nothing (return the state, return a stored row) and then ours, each after its
 own unpacking, so both start with the same cold caches. Prints p50 / p99 in µs.
@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from time import perf_counter_ns
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
 from bench import vocabularies
+from bench.patterns import all_patterns
 from bench.peers import Ours
+from bench.report import spread
 from bench.walks import allowed_ids
 
 
@@ -67,13 +65,13 @@ def step_times(index, vocabulary, *, walks: int, steps: int, seed: int = 0) -> t
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__.split("\n\n")[0])
     parser.add_argument("--vocab", action="append", help="SmolLM2, Mistral v1 or cl100k (repeatable)")
-    parser.add_argument("--pattern", action="append", help="a name from the shared patterns (repeatable)")
+    parser.add_argument("--pattern", action="append", help="a name from bench.patterns (repeatable)")
     parser.add_argument("--walks", type=int, default=25)
     parser.add_argument("--steps", type=int, default=200)
     args = parser.parse_args(argv)
-    patterns = vocabularies.benchmark_patterns()
+    patterns = all_patterns()
     for vocab_name in args.vocab or ["SmolLM2"]:
         tokenizer, vocabulary = vocabularies.load_vocabulary(vocab_name)
         engine = Ours(tokenizer, vocabulary)
@@ -81,14 +79,10 @@ def main(argv: list[str] | None = None) -> int:
             index = engine.compile(patterns[pattern_name])
             nothing, ours = step_times(index, vocabulary, walks=args.walks, steps=args.steps)
             print(
-                f"{vocab_name} / {pattern_name} ({len(ours)} steps): do-nothing {_p(nothing)} µs, "
-                f"ours {_p(ours)} µs (p50 / p99)"
+                f"{vocab_name} / {pattern_name} ({len(ours)} steps): do-nothing {spread(nothing, scale=1e-3)} µs, "
+                f"ours {spread(ours, scale=1e-3)} µs (p50 / p99)"
             )
     return 0
-
-
-def _p(ns: list[int]) -> str:
-    return f"{np.percentile(ns, 50) / 1e3:.2f} / {np.percentile(ns, 99) / 1e3:.2f}"
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Timing and memory helpers for the benchmarks: repeated timings, percentiles, a forked child
 with a time limit, and the peak resident memory of a stretch of code (Linux).
 
+    run_times(fn, repeats) -> seconds of each of `repeats` calls
     repeat_timed(fn, ...) -> (median seconds, runs, last result)
     percentiles_us(ns_list) -> {"p50": µs, "p99": µs, "n": count}
     run_forked(fn, timeout_s) -> fn's (picklable) result, or TimedOut
@@ -15,7 +16,17 @@ import statistics
 import time
 import traceback
 
-__all__ = ["repeat_timed", "percentiles_us", "run_forked", "TimedOut", "ChildFailed", "PeakMemory"]
+__all__ = ["run_times", "repeat_timed", "percentiles_us", "run_forked", "TimedOut", "ChildFailed", "PeakMemory"]
+
+
+def run_times(fn, repeats: int) -> list[float]:
+    """Seconds of each of `repeats` calls of `fn()`, one after the other."""
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - began)
+    return times
 
 
 def repeat_timed(fn, *, min_repeats: int = 1, max_repeats: int = 5, budget_s: float = 3.0):
@@ -43,7 +54,7 @@ def percentiles_us(ns: list[int]) -> dict:
     ordered = sorted(ns)
 
     def rank(q: float) -> float:
-        return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered))) - 1))] / 1e3
+        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))] / 1e3
 
     return {"p50": rank(0.50), "p99": rank(0.99), "n": len(ordered)}
 
@@ -115,7 +126,7 @@ class PeakMemory:
     falls back to ru_maxrss, and `exact` says so.
     """
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self.exact = True
         try:
             with open("/proc/self/clear_refs", "w") as clear:

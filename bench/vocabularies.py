@@ -1,27 +1,19 @@
-"""The three real vocabularies the benchmarks run on, and the shared benchmark patterns.
+"""The three real vocabularies the benchmarks run on.
 
 Takes nothing; gives, per vocabulary name, the Hugging Face tokenizer (from the on-disk cache
 of `tests.support.tokenizers`, nothing downloaded) and its `automaton.Vocabulary`. Also saves
 a vocabulary's arrays to an `.npz` file and rebuilds it from there, so that a fresh benchmark
 process gets the same vocabulary (same fingerprint) without loading a tokenizer.
 
-The patterns come from `../shared/bench/patterns.py` beside the repository (name -> regex).
+The patterns they run on are in `bench.patterns`.
 """
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-PATTERNS_FILE = REPO_ROOT.parent / "shared" / "bench" / "patterns.py"
-
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-__all__ = ["VOCABULARY_NAMES", "load_tokenizer", "load_vocabulary", "save_arrays", "vocabulary_from_arrays", "benchmark_patterns"]
+__all__ = ["VOCABULARY_NAMES", "load_tokenizer", "load_vocabulary", "save_arrays", "vocabulary_from_arrays"]
 
 VOCABULARY_NAMES = ("SmolLM2", "Mistral v1", "cl100k")
 
@@ -76,12 +68,3 @@ def vocabulary_from_arrays(path: Path):
             prepends_space=bool(saved["prepends_space"]),
         )
 
-
-def benchmark_patterns() -> dict[str, str]:
-    """name -> pattern, in benchmark order, from the shared patterns file."""
-    spec = importlib.util.spec_from_file_location("shared_bench_patterns", PATTERNS_FILE)
-    if spec is None or not PATTERNS_FILE.is_file():
-        raise FileNotFoundError(f"benchmark patterns not found at {PATTERNS_FILE}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.all_patterns()

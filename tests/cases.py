@@ -24,8 +24,8 @@ class Case(NamedTuple):
     non_matching: tuple[str, ...]
 
 
-# The patterns of ../shared/bench/patterns.py (`all_patterns()`), copied so the suite runs without
-# that directory; tests/automaton/test_dfa_oracle.py checks the copy against the file when it is there.
+# The patterns of bench/patterns.py (`all_patterns()`), copied so that the tests do not import the
+# benchmarks; tests/automaton/dfa/test_oracle.py checks the copy against that file.
 BENCH_PATTERNS: dict[str, str] = {
     'seed_json': '\\{\\s*"action":\\s*"Final Answer",\\s*"action_input":\\s*(\\{.*\\}|"[^"]*")\\s*\\}\\nHuman:',
     'email': '[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}',

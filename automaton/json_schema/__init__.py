@@ -31,10 +31,10 @@ from __future__ import annotations
 import warnings
 from typing import Any, Optional
 
-from automaton.errors import EmptyLanguageError
+from automaton.errors import EmptyLanguageError, InvalidSchemaError
 from automaton.json_schema.layout import Layout
 from automaton.json_schema.loading import load_schema
-from automaton.json_schema.translate import InvalidSchemaError, Translator
+from automaton.json_schema.translate import Translator
 
 __all__ = ["json_schema_to_regex", "InvalidSchemaError"]
 

@@ -14,7 +14,7 @@ import math
 
 from automaton.json_schema.layout import Layout
 from automaton.json_schema.numbers import ANY_NUMBER
-from automaton.json_schema.regex_text import alternation, literal, optional, repeat, sequence
+from automaton.json_schema.regex_text import alternation, literal, repeat, sequence
 from automaton.json_schema.strings import ANY_STRING
 
 __all__ = ["value_literal", "any_value", "ANY_SCALAR", "json_kind"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from automaton.json_schema.translate import InvalidSchemaError
+from automaton.errors import InvalidSchemaError
 
 __all__ = ["load_schema"]
 

@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any, Optional
 
-from automaton.errors import UnsupportedSchemaError
+from automaton.errors import InvalidSchemaError, UnsupportedSchemaError
 from automaton.json_schema.arrays import array_regex
 from automaton.json_schema.exclusive import exclusive_branches
 from automaton.json_schema.keywords import TYPE_NAMES, UNSUPPORTED, implied_types, normalize
@@ -35,10 +35,6 @@ __all__ = ["Translator", "InvalidSchemaError", "ANY_VALUE_LEVELS"]
 # How deeply containers may nest inside a value the schema leaves free (`{}`, `true`).
 ANY_VALUE_LEVELS = 1
 _MAX_MERGE_DEPTH = 64
-
-
-class InvalidSchemaError(UnsupportedSchemaError):
-    """The schema is malformed at this keyword (wrong value type, dangling reference, ...)."""
 
 
 class Translator:

@@ -13,10 +13,9 @@ import pytest
 
 import automaton
 from automaton import cache as cache_module
-from automaton import compile as compile_module
-from automaton.cache import CacheWarning
-from automaton.cache_dir import CACHE_DIR_ENV
-from automaton.storage import load_index
+from automaton.cache import CACHE_DIR_ENV, CacheWarning
+from automaton.compile import load_index
+from automaton.index import build as build_module
 from tests.support.index_files import SMALL_PATTERNS, arrays_equal, assert_matches_oracle, small_vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,13 +31,13 @@ def vocabulary():
 def builds(monkeypatch):
     """Counts index builds (cache misses)."""
     calls = []
-    real = compile_module.build_index
+    real = build_module.build_index
 
     def counting(*args, **kwargs):
         calls.append(kwargs.get("pattern"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(compile_module, "build_index", counting)
+    monkeypatch.setattr(build_module, "build_index", counting)
     return calls
 
 

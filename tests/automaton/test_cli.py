@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 import automaton
-from automaton.cache_dir import CACHE_DIR_ENV
-from automaton.storage import FORMAT_VERSION, load_index
+from automaton.cache import CACHE_DIR_ENV
+from automaton.compile import load_index
+from automaton.files import FORMAT_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"

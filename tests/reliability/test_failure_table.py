@@ -23,9 +23,8 @@ import regex
 import torch
 
 import automaton
-from automaton import storage
-from automaton.cache import CacheWarning
-from automaton.cache_dir import CACHE_DIR_ENV
+from automaton import files as storage
+from automaton.cache import CACHE_DIR_ENV, CacheWarning
 from tests.support.index_files import (
     SMALL_EOS,
     SMALL_PATTERNS,
@@ -434,14 +433,10 @@ def test_batch_rows_that_never_accept_are_reported_incomplete(smollm2_model):
 
 # -- extraction --------------------------------------------------------------------------------
 
-EXTRACT_AVAILABLE = (ROOT / "decode" / "extraction.py").is_file()
 EXTRACT_PATTERN = r"(Yes|No)\."
 
 
-@pytest.mark.xfail(not EXTRACT_AVAILABLE, reason="extract not yet available", strict=True)
 def test_interrupted_extract_run_resumes_without_lost_or_duplicate_ids(smollm2_model, tmp_path, monkeypatch):
-    if not EXTRACT_AVAILABLE:
-        pytest.fail("decode/extraction.py does not exist yet")
     from decode import extraction
 
     model, tokenizer = smollm2_model

@@ -1,6 +1,6 @@
 """Random patterns over random small vocabularies: every step of random walks against brute force.
 
-Patterns come from the grammar of regex pieces in `tests.automaton.test_dfa_properties`
+Patterns come from the grammar of regex pieces in `tests.automaton.dfa.test_properties`
 (literals ASCII and not, classes and negations, groups, alternation, quantifiers, flags).
 Vocabularies hold all 256 single bytes (so every UTF-8 string can be spelled and "a token is
 allowed" means exactly "the text can still become a full match") plus random tokens: random
@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import automaton
-from tests.automaton.test_dfa_properties import CHARS, patterns_with_matches
+from tests.automaton.dfa.test_properties import CHARS, patterns_with_matches
 from tests.reliability.oracle import PartialOracle
 
 LONG = os.environ.get("AUTOMATON_LONG_TESTS") == "1"

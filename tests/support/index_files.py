@@ -1,4 +1,4 @@
-"""Small indexes, index files and their oracles, shared by the storage, cache and command-line tests.
+"""Small indexes, index files and their oracles, shared by the files, cache and command-line tests.
 
 - `small_vocabulary()`: an ASCII vocabulary with every single character the test patterns use,
   some multi-character tokens, an excluded id, an EOS id and logits wider than the tokenizer.
@@ -8,7 +8,7 @@
   and compares every allowed set with a brute-force scan by the `regex` module.
 - `reseal(data)`: recomputes an index file's checksum by the rule the format documents
   (XXH3-128 of the whole file with the checksum's 32 hex digits read as "0"s), written here
-  independently of `automaton.storage`; used to build deliberately wrong but sealed files.
+  independently of `automaton.files`; used to build deliberately wrong but sealed files.
 - `rewrite(data, metadata=..., arrays=...)`: the file with header fields or arrays replaced.
 - `FileInPlace(path)`: flips a byte or truncates the file in place, then restores it.
 """
