@@ -6,8 +6,10 @@ it reads into an index.
     write_index_file(path, arrays, metadata)                 atomic write, checksummed
     read_index_file(path, build, fingerprint=None, max_file_bytes=...) -> build(arrays, metadata),
         the arrays memory-mapped from the file (read-only views, no copy)
-    read_header(path) -> the header alone (`python -m automaton inspect`) The file is a plain safetensors file, so other tools can read
-the arrays (for example the masks straight onto a GPU with `safetensors.torch`):
+    read_header(path) -> the header alone (`python -m automaton inspect`)
+
+The file is a plain safetensors file, so other tools can read the arrays (for example the masks
+straight onto a GPU with `safetensors.torch`):
 
     8 bytes      little-endian length N of the JSON header
     N bytes      JSON header: "__metadata__" (strings only) and, per array, dtype, shape and
@@ -45,8 +47,9 @@ import os
 import re
 import struct
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import xxhash
@@ -334,7 +337,12 @@ def _span(name: str, entry, path: Path) -> tuple:
                     break
                 count *= size
             else:
-                if type(begin) is int and type(end) is int and 0 <= begin <= end and count * dtype.itemsize == end - begin:
+                if (
+                    type(begin) is int
+                    and type(end) is int
+                    and 0 <= begin <= end
+                    and count * dtype.itemsize == end - begin
+                ):
                     return dtype, tuple(shape), begin, end
     return _checked_span(name, entry, path)
 

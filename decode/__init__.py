@@ -1,11 +1,30 @@
 """Token indexes applied during generation: logits masking, a transformers LogitsProcessor,
-batched generation, the RELLM-compatible `complete_re`, and the embedded default model.
+batched generation, the RELLM-compatible `complete_re`, batch extraction, and the embedded default model.
 
-Public names are loaded on first use, so `import decode` does not import torch until needed.
+Takes a `TokenIndex` (or a pattern / JSON schema, compiled through `automaton`), a model and a
+tokenizer; gives masked logits, constrained generations and extraction records. The error
+classes (`decode.errors`) are imported here at once; every other public name is loaded on first
+use, so `import decode` does not import torch until needed.
+
+    masking     packed rows -> -inf on the logits (any device); MaskingError
+    processor   RegexLogitsProcessor (transformers)
+    loop        the KV-cached loop with jump-forward; ForcedTokenizer
+    generation  generate -> GenerationResult
+    rellm       complete_re;  langchain: RELLM;  models: the embedded SmolLM2
+    extraction/ extract, extract_file, `python -m decode extract` (local and Ray engines)
 """
 from __future__ import annotations
 
 import importlib
+
+from decode.errors import (
+    ExtractionOptionsError,
+    MaskingError,
+    ModelNotAvailableError,
+    OptionalDependencyError,
+    ResultFileError,
+    TokenNotAllowedError,
+)
 
 # public name -> module that defines it
 _LAZY = {
@@ -19,7 +38,15 @@ _LAZY = {
     "extract_file": "decode.extraction",
 }
 
-__all__ = list(_LAZY)
+__all__ = [
+    "MaskingError",
+    "TokenNotAllowedError",
+    "ModelNotAvailableError",
+    "ExtractionOptionsError",
+    "ResultFileError",
+    "OptionalDependencyError",
+    *_LAZY,
+]
 
 
 def __getattr__(name: str):

@@ -1,7 +1,8 @@
-"""Command line of `decode`.
+"""Command line of `decode`: takes argv, gives an exit status.
 
     python -m decode demo [--max-new-tokens N] [--device cpu]
-    python -m decode extract --input prompts.jsonl --output results.jsonl --pattern P   (see decode/extract_command.py)
+    python -m decode extract --input prompts.jsonl --output results.jsonl --pattern P
+                                                          (see decode/extraction/command.py)
 
 `demo` runs the seed example (RELLM's LangChain example: a few-shot prompt asking for a JSON
 action and a pattern for it, shipped in `decode/data/`) with the embedded SmolLM2 model, once
@@ -16,7 +17,7 @@ import sys
 import time
 from importlib import resources
 
-from decode.extract_command import add_extract_arguments, run_extract
+from decode.extraction.command import add_extract_arguments, run_extract
 
 __all__ = ["main", "seed_example"]
 

@@ -12,9 +12,17 @@ top_k, top_p, num_return_sequences) send the batch through `model.generate` with
 for). Results come back in input order (with `num_return_sequences=n`, the n outputs of each
 prompt follow each other).
 
-A result `matched` only when the row stopped on an EOS that the index allowed (the text is a
-full match) and, for a pattern given as a string, Python's `re.fullmatch` agrees. A row cut
-off by `max_new_tokens` is `stop_reason="max_new_tokens"` and never matched.
+Each result carries what generation knew when its row stopped (`RowOutcome` from the loop, or
+the `RegexLogitsProcessor`'s tracked states through `model.generate`): the stop reason, the final
+index state and the prompt's token count; nothing is re-walked or re-tokenized afterwards.
+
+A result is `matched` when its row stopped on EOS (an EOS picked, or a state that accepts and
+allows nothing but EOS) in an accepting state AND Python's `re.fullmatch(index.pattern, text,
+re.ASCII)` agrees: the same whether a pattern string, a schema or a `TokenIndex` was given (an
+index carries its pattern). Where that second opinion is unavailable (an index whose `pattern`
+is "" because it was built from an automaton without pattern text, or a pattern Python's `re`
+cannot compile), `matched` rests on the index alone. A row cut off by `max_new_tokens` is
+`stop_reason="max_new_tokens"` and never matched.
 
 The index is built for the model's logits width (its output embedding size, else
 `config.vocab_size`) with the EOS ids of the tokenizer and of `model.generation_config`.
@@ -23,6 +31,7 @@ the file cache of `automaton.compile_index`.
 """
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import warnings
@@ -34,27 +43,42 @@ import numpy as np
 import torch
 from transformers import LogitsProcessorList
 
-from decode.loop import ForcedTokenizer, Sampler, run_constrained_loop
+from decode.loop import (
+    STOP_EOS,
+    STOP_MAX_NEW_TOKENS,
+    STOP_OTHER,
+    ForcedTokenizer,
+    RowOutcome,
+    Sampler,
+    run_constrained_loop,
+)
 from decode.processor import RegexLogitsProcessor
 
-__all__ = ["GenerationResult", "generate", "index_for", "eos_token_ids_of", "logits_width_of"]
-
-STOP_EOS = "eos"
-STOP_MAX_NEW_TOKENS = "max_new_tokens"
-STOP_OTHER = "stop"  # a stopping criterion or stop string of the caller ended the row
+__all__ = [
+    "GenerationResult",
+    "generate",
+    "index_for",
+    "vocabulary_for",
+    "eos_token_ids_of",
+    "logits_width_of",
+    "full_match_checker",
+]
 
 
 @dataclass(frozen=True)
 class GenerationResult:
-    """One generated output.
+    """One generated output, as the generation loop left it.
 
     text: the generated text (EOS and padding excluded), decoded from the index's token bytes.
-    matched: the text is a full match of the pattern and the row ended on EOS.
+    matched: the row stopped on EOS in an accepting state and `re.fullmatch(index.pattern, text,
+        re.ASCII)` agrees (see the module docstring).
     num_tokens: generated tokens in `text` (EOS not counted).
     stop_reason: "eos", "max_new_tokens", or "stop" (the caller's stopping criteria).
     prompt: the prompt this output continues.
     token_ids: the generated ids of `text`.
     forced_tokens: tokens of `text` appended by jump-forward without sampling.
+    final_state: the index state after `token_ids` (accepting when `text` is a full match).
+    prompt_tokens: tokens of the prompt as fed to the model (special tokens the tokenizer adds included).
     """
 
     text: str
@@ -64,6 +88,8 @@ class GenerationResult:
     prompt: str
     token_ids: tuple[int, ...] = ()
     forced_tokens: int = 0
+    final_state: int = 0
+    prompt_tokens: int = 0
 
 
 # Keyword arguments decode's own loop takes; any other one goes to `model.generate`.
@@ -117,13 +143,13 @@ def generate(
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if max_new_tokens < 1:
         raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
-    pattern = pattern_or_index if isinstance(pattern_or_index, str) else None
     index = index_for(model, tokenizer, pattern_or_index, vocabulary=vocabulary)
-    checker = _python_checker(pattern)
+    checker = full_match_checker(index.pattern)
     eos = sorted(int(i) for i in np.asarray(index.eos_token_ids).tolist())
     pad_id = _pad_token_id(model, tokenizer, eos)
     copies = int(generate_kwargs.get("num_return_sequences", 1) or 1)
     extra_processors = list(generate_kwargs.pop("logits_processor", None) or [])
+    sampling = {k: v for k, v in generate_kwargs.items() if k != "num_return_sequences"}
 
     encoded = tokenizer(prompts)["input_ids"]
     order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
@@ -138,78 +164,73 @@ def generate(
             )
             outcomes, _ = run_constrained_loop(
                 model, index, input_ids, attention_mask,
-                max_new_tokens=max_new_tokens, pad_token_id=pad_id, forced_tokens=forced,
-                sampler=Sampler(**{k: v for k, v in generate_kwargs.items() if k != "num_return_sequences"}),
+                max_new_tokens=max_new_tokens, pad_token_id=pad_id, forced_tokens=forced, sampler=Sampler(**sampling),
             )
-            for position, prompt_index in enumerate(members):
-                rows = outcomes[position * copies : (position + 1) * copies]
-                results[prompt_index] = [
-                    _result(
-                        index, row.tokens + ([eos[0]] if row.stop_reason == STOP_EOS else []),
-                        prompts[prompt_index], max_new_tokens, checker, forced_tokens=row.forced_tokens,
-                    )
-                    for row in rows
-                ]
-            continue
-        input_ids, attention_mask = _left_padded([encoded[i] for i in members], pad_id, device)
-        processor = RegexLogitsProcessor(index, pad_token_id=pad_id)
-        with torch.no_grad():
-            output = model.generate(
-                input_ids=input_ids,
-                attention_mask=attention_mask,
-                max_new_tokens=max_new_tokens,
-                eos_token_id=eos,
-                pad_token_id=pad_id,
-                logits_processor=LogitsProcessorList([*extra_processors, processor]),
-                **generate_kwargs,
+        else:
+            input_ids, attention_mask = _left_padded([encoded[i] for i in members], pad_id, device)
+            outcomes = _generate_with_processor(
+                model, index, input_ids, attention_mask, copies,
+                max_new_tokens=max_new_tokens, eos=eos, pad_id=pad_id, extra_processors=extra_processors,
+                generate_kwargs=generate_kwargs,
             )
-        sequences = output.sequences if hasattr(output, "sequences") else output
-        generated = sequences[:, input_ids.shape[1] :].tolist()
         for position, prompt_index in enumerate(members):
-            rows = generated[position * copies : (position + 1) * copies]
-            results[prompt_index] = [
-                _result(index, tokens, prompts[prompt_index], max_new_tokens, checker) for tokens in rows
-            ]
+            rows = outcomes[position * copies : (position + 1) * copies]
+            results[prompt_index] = [_result(index, row, prompts[prompt_index], checker) for row in rows]
     return [result for group in results for result in group]
 
 
-def _result(
-    index, tokens: list[int], prompt: str, max_new_tokens: int, checker, forced_tokens: int = 0
-) -> GenerationResult:
-    """Read one generated row with the index: where it ended, and why."""
-    eos = set(np.asarray(index.eos_token_ids).tolist())
-    state = index.initial_state
-    kept: list[int] = []
-    stop_reason = None
-    for token in tokens:
-        following = index.next_state(state, token)
-        if following < 0:
-            # The processor only lets allowed tokens through: this is padding after a stop.
-            stop_reason = STOP_OTHER
-            break
-        if token in eos:
-            stop_reason = STOP_EOS
-            break
-        kept.append(token)
-        state = following
-    if stop_reason is None:
-        stop_reason = STOP_MAX_NEW_TOKENS if len(tokens) >= max_new_tokens else STOP_OTHER
-    text = b"".join(index.token_bytes(token) for token in kept).decode("utf-8", errors="replace")
-    matched = stop_reason == STOP_EOS and index.is_accepting(state) and checker(text)
+def _generate_with_processor(
+    model, index, input_ids, attention_mask, copies: int, *, max_new_tokens: int, eos: list[int], pad_id: int,
+    extra_processors: list, generate_kwargs: dict,
+) -> list[RowOutcome]:
+    """One `model.generate` call with a `RegexLogitsProcessor`; per output row what the processor tracked."""
+    processor = RegexLogitsProcessor(index, pad_token_id=pad_id)
+    with torch.no_grad():
+        output = model.generate(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            max_new_tokens=max_new_tokens,
+            eos_token_id=eos,
+            pad_token_id=pad_id,
+            logits_processor=LogitsProcessorList([*extra_processors, processor]),
+            **generate_kwargs,
+        )
+    sequences = output.sequences if hasattr(output, "sequences") else output
+    generated = sequences[:, input_ids.shape[1] :].tolist()
+    # Every row ran until the batch stopped: at max_new_tokens, or earlier by the caller's criteria.
+    unfinished = STOP_MAX_NEW_TOKENS if sequences.shape[1] - input_ids.shape[1] >= max_new_tokens else STOP_OTHER
+    prompt_tokens = attention_mask.sum(dim=1).repeat_interleave(copies).tolist()
+    return [
+        RowOutcome(tokens=tokens[:length], stop_reason=reason or unfinished, state=state, prompt_tokens=int(count))
+        for tokens, (state, reason, length), count in zip(generated, processor.finish(sequences), prompt_tokens)
+    ]
+
+
+def _result(index, row: RowOutcome, prompt: str, checker) -> GenerationResult:
+    """The result of one row, read from what the loop knew (no EOS appended, no walk of the index)."""
+    text = b"".join(index.token_bytes(token) for token in row.tokens).decode("utf-8", errors="replace")
+    matched = row.stop_reason == STOP_EOS and bool(index.is_accepting(row.state)) and checker(text)
     return GenerationResult(
         text=text,
         matched=matched,
-        num_tokens=len(kept),
-        stop_reason=stop_reason,
+        num_tokens=len(row.tokens),
+        stop_reason=row.stop_reason,
         prompt=prompt,
-        token_ids=tuple(kept),
-        forced_tokens=forced_tokens,
+        token_ids=tuple(row.tokens),
+        forced_tokens=row.forced_tokens,
+        final_state=row.state,
+        prompt_tokens=row.prompt_tokens,
     )
 
 
-def _python_checker(pattern: str | None):
-    """A second opinion on full matches from Python's `re` (ASCII classes, as the index uses)."""
-    if pattern is None:
+@functools.lru_cache(maxsize=64)
+def full_match_checker(pattern: str | None):
+    """`text -> bool`: Python's `re.fullmatch(pattern, text, re.ASCII)`, the second opinion on matches.
+
+    Where there is none to give (`pattern` None or "", the text of an index built without one,
+    or a pattern Python's `re` cannot compile) the checker says True and the index alone decides.
+    """
+    if not pattern:
         return lambda text: True
     try:
         compiled = re.compile(pattern, re.ASCII)
@@ -269,8 +290,8 @@ def eos_token_ids_of(model, tokenizer) -> list[int]:
     return sorted(ids)
 
 
-_VOCABULARIES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_INDEXES: "OrderedDict[tuple[str, str], object]" = OrderedDict()
+_VOCABULARIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_INDEXES: OrderedDict[tuple[str, str], object] = OrderedDict()
 _INDEXES_KEPT = 16
 _LOCK = threading.Lock()
 
@@ -294,8 +315,7 @@ def vocabulary_for(model, tokenizer):
 
 def index_for(model, tokenizer, pattern_or_index, *, vocabulary=None):
     """`pattern_or_index` as a `TokenIndex` for this model and tokenizer (an index is returned as is)."""
-    from automaton import compile_index
-    from automaton.index import TokenIndex
+    from automaton import TokenIndex, compile_index
 
     if isinstance(pattern_or_index, TokenIndex):
         width = logits_width_of(model)

@@ -25,9 +25,10 @@ from __future__ import annotations
 import codecs
 import queue
 import threading
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
-from decode.extract_errors import OptionalDependencyError
+from decode.errors import OptionalDependencyError
 
 try:
     from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -43,7 +44,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 __all__ = ["ConstrainedLLM", "RELLM", "cut_at_stop"]
 
 
-def cut_at_stop(text: str, stop: Optional[list[str]]) -> str:
+def cut_at_stop(text: str, stop: list[str] | None) -> str:
     """`text` up to the first occurrence of any stop sequence (all of it when none occurs)."""
     if not stop:
         return text
@@ -70,10 +71,10 @@ class ConstrainedLLM(LLM):
     """Passed to `decode.generate` and to transformers `generate` (do_sample, temperature, ...)."""
 
     _index: Any = PrivateAttr(default=None)
-    _pattern: Optional[str] = PrivateAttr(default=None)
+    _pattern: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _check_parts(self) -> "ConstrainedLLM":
+    def _check_parts(self) -> ConstrainedLLM:
         if self.pipeline is not None:
             if self.model is None:
                 self.model = self.pipeline.model
@@ -118,18 +119,18 @@ class ConstrainedLLM(LLM):
             self._index = index_for(self.model, self.tokenizer, self.pattern)
         return self._index
 
-    def predict(self, text: str, *, stop: Optional[list[str]] = None, **kwargs: Any) -> str:
+    def predict(self, text: str, *, stop: list[str] | None = None, **kwargs: Any) -> str:
         """`invoke` under the older name RELLM's page calls (langchain-core 1.x dropped it from LLMs)."""
         return self.invoke(text, stop=stop, **kwargs)
 
     # -- LangChain hooks --------------------------------------------------------------------------
 
-    def _call(self, prompt: str, stop: Optional[list[str]] = None,
-              run_manager: Optional[CallbackManagerForLLMRun] = None, **kwargs: Any) -> str:
+    def _call(self, prompt: str, stop: list[str] | None = None,
+              run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> str:
         return self._generate([prompt], stop=stop, run_manager=run_manager, **kwargs).generations[0][0].text
 
-    def _generate(self, prompts: list[str], stop: Optional[list[str]] = None,
-                  run_manager: Optional[CallbackManagerForLLMRun] = None, **kwargs: Any) -> LLMResult:
+    def _generate(self, prompts: list[str], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> LLMResult:
         from decode.generation import generate
 
         options = {"do_sample": False, **self.generate_kwargs, **kwargs}
@@ -147,8 +148,8 @@ class ConstrainedLLM(LLM):
         ]
         return LLMResult(generations=generations)
 
-    def _stream(self, prompt: str, stop: Optional[list[str]] = None,
-                run_manager: Optional[CallbackManagerForLLMRun] = None, **kwargs: Any) -> Iterator[GenerationChunk]:
+    def _stream(self, prompt: str, stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[GenerationChunk]:
         for piece in _StopFilter(stop).pieces(self._token_texts(prompt, **kwargs)):
             chunk = GenerationChunk(text=piece)
             if run_manager is not None:
@@ -157,7 +158,7 @@ class ConstrainedLLM(LLM):
 
     # -- streaming --------------------------------------------------------------------------------
 
-    def _token_texts(self, prompt: str, **kwargs: Any) -> "_TokenTexts":
+    def _token_texts(self, prompt: str, **kwargs: Any) -> _TokenTexts:
         return _TokenTexts(self, prompt, {"do_sample": False, **self.generate_kwargs, **kwargs})
 
 
@@ -188,7 +189,7 @@ class _TokenTexts:
         llm, index = self.llm, self.llm.index
         eos = sorted(int(i) for i in index.eos_token_ids)
         pad_id = _pad_token_id(llm.model, llm.tokenizer, eos)
-        tokens: "queue.Queue" = queue.Queue()
+        tokens: queue.Queue = queue.Queue()
         done = object()
         stopped = self._stopped
 
@@ -254,7 +255,7 @@ class _TokenTexts:
 class _StopFilter:
     """Passes text through until the first stop sequence, holding back what might begin one."""
 
-    def __init__(self, stop: Optional[list[str]]):
+    def __init__(self, stop: list[str] | None):
         self.stop = [s for s in (stop or []) if s]
 
     def pieces(self, texts) -> Iterator[str]:

@@ -1,7 +1,10 @@
 """The constrained generation loop: KV-cached, batched, with jump-forward over forced text.
 
-Takes a causal LM, a `TokenIndex` and tokenized prompts; gives, per row, the generated ids,
-why the row stopped and how many of its tokens were forced rather than sampled.
+Takes a causal LM, a `TokenIndex` and tokenized prompts; gives, per row, a `RowOutcome`: what
+the loop knew when the row stopped (the generated ids, why it stopped, the index state it
+ended in, its prompt's token count, how many tokens were forced rather than sampled), so that
+callers read results from it without walking the index again. Also holds `ForcedTokenizer`
+(the jump-forward spelling of forced text) and the stop reasons `STOP_*`.
 
 Each step masks the next-token logits of every running row with its state's row, picks one
 token per row (greedy or sampled), and then, with `jump_forward`, appends the text the
@@ -27,23 +30,43 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from decode.errors import TokenNotAllowedError
 from decode.masking import device_masks
 
-__all__ = ["RowOutcome", "LoopStats", "Sampler", "run_constrained_loop", "ForcedTokenizer"]
+__all__ = [
+    "RowOutcome",
+    "LoopStats",
+    "Sampler",
+    "run_constrained_loop",
+    "ForcedTokenizer",
+    "STOP_EOS",
+    "STOP_MAX_NEW_TOKENS",
+    "STOP_MATCH",
+    "STOP_OTHER",
+]
 
-STOP_EOS = "eos"
+STOP_EOS = "eos"  # an EOS was picked, or the state accepts and allows nothing but EOS
 STOP_MAX_NEW_TOKENS = "max_new_tokens"
 STOP_MATCH = "match"  # stop_when_accepting: the text fully matches
+STOP_OTHER = "stop"  # a stopping criterion or stop string of the caller (only through model.generate)
 
 
 @dataclass
 class RowOutcome:
-    """One row's generated ids (EOS excluded), stop reason, and forced-token count."""
+    """What the loop knew of one row when it stopped.
+
+    tokens: the generated ids, forced ones included, EOS excluded (no EOS is ever appended).
+    stop_reason: one of the `STOP_*` values ("eos", "max_new_tokens", "match", "stop").
+    forced_tokens: how many of `tokens` jump-forward appended without sampling.
+    state: the index state after `tokens` (an EOS leaves it unchanged).
+    prompt_tokens: the row's real prompt tokens (padding and forced opening text not counted).
+    """
 
     tokens: list[int] = field(default_factory=list)
     stop_reason: str | None = None
     forced_tokens: int = 0
     state: int = 0
+    prompt_tokens: int = 0
 
 
 @dataclass
@@ -225,13 +248,14 @@ def run_constrained_loop(
             accepting state, so this stops at the first full match either way.
 
     Returns:
-        (outcomes, stats): one `RowOutcome` per row, in row order.
+        (outcomes, stats): one `RowOutcome` per row, in row order: ids, stop reason, final
+        state and prompt token count as the loop knew them.
     """
     device = input_ids.device
     batch = input_ids.shape[0]
     masks = device_masks(index)
     eos_ids = set(int(i) for i in index.eos_token_ids.tolist())
-    rows = [RowOutcome(state=index.initial_state) for _ in range(batch)]
+    rows = [RowOutcome(state=index.initial_state, prompt_tokens=int(n)) for n in attention_mask.sum(dim=1).tolist()]
     stats = LoopStats()
 
     def append_forced(row: RowOutcome, ids: list[int]) -> None:
@@ -296,7 +320,7 @@ def run_constrained_loop(
                 continue
             state = index.next_state(row.state, token)
             if state < 0:
-                raise RuntimeError(f"row {r}: token {token} is not allowed in state {row.state}")
+                raise TokenNotAllowedError(r, token, row.state, len(row.tokens), "the sampler picked a masked token")
             start = len(row.tokens)
             row.tokens.append(token)
             row.state = state

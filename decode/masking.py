@@ -14,7 +14,7 @@ Gives: the same `logits`, with `-inf` in every column whose bit is clear. Column
     [0, 2, 32]
 
 On CPU the work is one pass of a numba kernel over the logits' raw bits
-(`automaton._mask_kernels.fill_rows`: chunks whose bits are all clear are filled, all set
+(`automaton.kernels.fill_rows_i2/i4/i8`: chunks whose bits are all clear are filled, all set
 skipped, others blended with -inf's bit pattern through a vectorised loop), compiled ahead of time
 by `python -m automaton build-kernels` so that a generating process does not import numba (the
 JIT kernel otherwise); elsewhere it is three torch ops (expand bits, compare, masked fill). `DeviceMasks` keeps
@@ -30,15 +30,11 @@ import numpy as np
 import torch
 
 from automaton import kernels
-from automaton.errors import AutomatonError
+from decode.errors import MaskingError
 
 __all__ = ["apply_token_bitmask_", "DeviceMasks", "device_masks", "MaskingError", "FLOAT_DTYPES"]
 
 FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
-
-
-class MaskingError(AutomatonError, ValueError):
-    """Logits or mask rows of the wrong dtype, shape, device or layout for masking."""
 
 
 # -- the public operation --------------------------------------------------------------------------
@@ -68,7 +64,7 @@ _RAW_VIEW = {
 # _BYTE_BITS[v]: the 8 bits of byte v, least significant first, as 8 bytes of 0 or 1 read as one uint64.
 _BYTE_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").view(np.uint64).ravel()
 
-# The kernel for each raw width (`automaton._mask_kernels`; one name per width in the extension).
+# The kernel for each raw width (`automaton.kernels`; one name per width in the extension).
 _FILL_ROWS = {torch.int16: "fill_rows_i2", torch.int32: "fill_rows_i4", torch.int64: "fill_rows_i8"}
 
 
@@ -219,7 +215,7 @@ class DeviceMasks:
         return tensor
 
 
-_DEVICE_MASKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_DEVICE_MASKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _DEVICE_MASKS_LOCK = threading.Lock()
 
 

@@ -22,7 +22,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from automaton.cache_dir import default_cache_dir
+from automaton.cache import default_cache_dir
 from decode.errors import ModelNotAvailableError
 
 __all__ = [

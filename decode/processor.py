@@ -16,6 +16,12 @@ from its generated tokens.
     model.generate(**inputs, logits_processor=LogitsProcessorList([processor]), ...)
 
 One processor follows one `generate` call; call `reset()` (or make a new one) before the next.
+After the call, `finish(sequences)` takes in the last token (which no processor call sees) and
+gives per output row the state, stop reason and generated-token count the processor tracked,
+so the result needs no second walk of the index. A row that a stopping criterion of the caller
+ended is padded by transformers with `pad_token_id`: where the index does not allow that token,
+the row is finished with stop reason "stop" (where it does allow it, the pad reads as text, or
+as an EOS when the pad is an EOS id).
 """
 from __future__ import annotations
 
@@ -23,28 +29,11 @@ import numpy as np
 import torch
 from transformers import LogitsProcessor
 
-from automaton.errors import AutomatonError
-from decode.masking import MaskingError, apply_token_bitmask_, device_masks
+from decode.errors import MaskingError, TokenNotAllowedError
+from decode.loop import STOP_EOS, STOP_OTHER
+from decode.masking import apply_token_bitmask_, device_masks
 
 __all__ = ["RegexLogitsProcessor", "TokenNotAllowedError"]
-
-
-class TokenNotAllowedError(AutomatonError, RuntimeError):
-    """A generated token is not allowed by the index in its row's state (the mask was bypassed).
-
-    Attributes: row, token_id, state.
-    """
-
-    def __init__(self, row: int, token_id: int, state: int, step: int):
-        self.row = row
-        self.token_id = token_id
-        self.state = state
-        super().__init__(
-            f"row {row} generated token {token_id} at step {step}, which index state {state} does not "
-            "allow: the mask was bypassed (another logits processor after this one, or generation that "
-            "does not call it); make RegexLogitsProcessor the last processor and call reset() between "
-            "generate calls"
-        )
 
 
 class RegexLogitsProcessor(LogitsProcessor):
@@ -70,6 +59,8 @@ class RegexLogitsProcessor(LogitsProcessor):
         self.prompt_length: int | None = None
         self.states: list[int] = []
         self.finished: list[bool] = []
+        self.stop_reasons: list[str | None] = []  # "eos", "stop" (padded by a caller's stop), None: running
+        self.lengths: list[int] = []  # generated tokens taken in per row (EOS and padding not counted)
         self._prompt: torch.Tensor | None = None
         self._generated: torch.Tensor | None = None
 
@@ -98,6 +89,26 @@ class RegexLogitsProcessor(LogitsProcessor):
             self._rebuild(generated)
         self._generated = generated
 
+    def finish(self, sequences: torch.Tensor) -> list[tuple[int, str | None, int]]:
+        """Per row of `sequences` (what `model.generate` returned: prompt + generated ids):
+        (final index state, stop reason "eos" / "stop" or None when the row was still running,
+        number of generated tokens before the stop).
+
+        The rows followed during generation take in their last token; rows the output reorders
+        or selects (beam search) are rebuilt from their generated tokens.
+        """
+        if self.prompt_length is None:
+            raise ValueError("finish() needs a processor that took part in the generate call")
+        ids = sequences.detach().cpu()
+        prompt_length = self.prompt_length
+        if ids.shape[0] == len(self.states) and torch.equal(ids[:, :prompt_length], self._prompt):
+            self.advance(ids)
+        else:
+            self._prompt = ids[:, :prompt_length]
+            self._generated = ids[:, prompt_length:]
+            self._rebuild(self._generated)
+        return list(zip(self.states, self.stop_reasons, self.lengths))
+
     # -- the LogitsProcessor call -------------------------------------------------------------
 
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
@@ -121,10 +132,15 @@ class RegexLogitsProcessor(LogitsProcessor):
 
     def _start(self, ids: torch.Tensor) -> None:
         self.prompt_length = ids.shape[1]
-        self.states = [self.index.initial_state] * ids.shape[0]
-        self.finished = [False] * ids.shape[0]
+        self._reset_rows(ids.shape[0])
         self._prompt = ids
         self._generated = ids[:, self.prompt_length :]
+
+    def _reset_rows(self, batch: int) -> None:
+        self.states = [self.index.initial_state] * batch
+        self.finished = [False] * batch
+        self.stop_reasons = [None] * batch
+        self.lengths = [0] * batch
 
     def _step(self, row: int, token: int, step: int) -> None:
         if self.finished[row]:
@@ -132,16 +148,24 @@ class RegexLogitsProcessor(LogitsProcessor):
         state = self.states[row]
         following = self.index.next_state(state, token)
         if following < 0:
+            if token == self.pad_token_id:
+                self._stop(row, STOP_OTHER)  # transformers pads a row a stopping criterion ended
+                return
             raise TokenNotAllowedError(row, token, state, step)
-        self.states[row] = following
         if token in self._eos:
-            self.finished[row] = True
+            self._stop(row, STOP_EOS)  # an allowed EOS leaves the state as it is
+            return
+        self.states[row] = following
+        self.lengths[row] += 1
+
+    def _stop(self, row: int, reason: str) -> None:
+        self.finished[row] = True
+        self.stop_reasons[row] = reason
 
     def _rebuild(self, generated: torch.Tensor) -> None:
-        """Recompute every row's state from its generated tokens (rows were reordered)."""
+        """Recompute every row from its generated tokens (rows were reordered)."""
+        self._reset_rows(generated.shape[0])
         for row, tokens in enumerate(generated.tolist()):
-            self.states[row] = self.index.initial_state
-            self.finished[row] = False
             for step, token in enumerate(tokens):
                 if self.finished[row]:
                     break

@@ -64,7 +64,9 @@ def determinize(nfa: ByteNFA, max_states: int, deadline: Deadline) -> DenseDFA:
     n_sets = 1  # set 0 is the empty set: the dead state
     start = np.ascontiguousarray(clo_states[clo_offsets[nfa.start] : clo_offsets[nfa.start + 1]])
     if len(start):
-        _, pool, set_offsets, n_sets, hash_slots, _ = kernels.find_or_add_set(start, pool, set_offsets, n_sets, hash_slots)
+        _, pool, set_offsets, n_sets, hash_slots, _ = kernels.find_or_add_set(
+            start, pool, set_offsets, n_sets, hash_slots
+        )
         accepting[1] = nfa.final in start.tolist()
 
     head = 1

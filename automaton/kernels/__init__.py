@@ -34,7 +34,7 @@ import importlib
 import os
 import platform
 import warnings
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +47,9 @@ __all__ = [
 # Set to "jit" to ignore the ahead-of-time module (the tests compare the two).
 KERNELS_ENV = "AUTOMATON_KERNELS"
 
-SOURCE_MODULES = ("trie", "walk", "explore", "forced", "rows", "records", "checks", "minimize", "subsets", "logits", "layout")
+SOURCE_MODULES = (
+    "trie", "walk", "explore", "forced", "rows", "records", "checks", "minimize", "subsets", "logits", "layout",
+)
 
 _TRIE = ("u1[::1]", "i4[::1]", "i4[::1]", "i4[::1]", "i4[::1]")  # node_class .. node_tokens
 _WALKED_TRIE = (*_TRIE, "u8[:, ::1]", "u8[:, ::1]")  # and node_below, state_loops
@@ -124,7 +126,7 @@ _DTYPES = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def native_module_name() -> str:
     """Name of the extension built from the kernel sources and signatures as they are now, for
     this CPU's level (an extension built on a CPU of another level is not loaded)."""
@@ -144,7 +146,7 @@ _X86_64_V3_FLAGS = frozenset(
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def cpu_level() -> str:
     """"x86_64_v3" when this is an x86-64 CPU of that level (read from /proc/cpuinfo, so only
     on Linux: reading it costs far less than asking LLVM), else "" (generic code)."""
@@ -166,7 +168,7 @@ def level_of_cpuinfo(text: str) -> str:
     return ""
 
 
-@lru_cache(maxsize=None)
+@cache
 def native_module():
     """The ahead-of-time extension, or None (not built, built from other sources, turned off,
     or not loadable here)."""

@@ -6,10 +6,11 @@ Compiles each kernel of `automaton.kernels.KERNEL_SIGNATURES` with numba's `pycc
 `automaton/_native_<digest>[_x86_64_v3].<extension suffix>` and removes the extensions of
 other sources. The code is generic for this platform, or for the x86-64-v3 level (AVX2) when
 this CPU has it (`automaton.kernels.cpu_level`): a machine of another level looks for another
-name, so a moved file is never run where its instructions are missing. Like
-the JIT kernels (`nogil=True`), the compiled functions release the GIL while they run. The compiler writes into a temporary folder and the finished file
-is renamed into place, so a process never imports a half-written extension and several builds
-at once all succeed. Takes a minute or so, and needs a C compiler.
+name, so a moved file is never run where its instructions are missing. Like the JIT kernels
+(`nogil=True`), the compiled functions release the GIL while they run. The compiler writes into
+a temporary folder and the finished file is renamed into place, so a process never imports a
+half-written extension and several builds at once all succeed. Takes a minute or so, and needs
+a C compiler.
 """
 from __future__ import annotations
 

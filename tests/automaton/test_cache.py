@@ -216,7 +216,7 @@ def test_four_processes_compiling_the_same_key_at_once(tmp_path):
         for w in workers:
             if w.poll() is None:
                 w.kill()
-    for worker, (out, err) in zip(workers, outputs):
+    for worker, (_, err) in zip(workers, outputs):
         assert worker.returncode == 0, err
         assert "Warning" not in err, err
     allowed = [json.loads(out) for out, _ in outputs]

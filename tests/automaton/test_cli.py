@@ -56,7 +56,12 @@ def run_process(*args: str, cache_dir: Path) -> Result:
     """`python -m automaton ARGS` in a fresh interpreter."""
     environment = {**os.environ, "PYTHONPATH": str(ROOT), CACHE_DIR_ENV: str(cache_dir)}
     done = subprocess.run(
-        [sys.executable, "-m", "automaton", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "automaton", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     return Result(done.returncode, done.stdout, done.stderr)
 
@@ -96,7 +101,9 @@ def assert_one_line_error(result, *fragments: str):
 
 def test_compile_writes_a_file_and_prints_a_summary(tokenizer_folder, vocabulary, tmp_path):
     output = tmp_path / "dates.safetensors"
-    result = run_process("compile", PATTERN, "--tokenizer", str(tokenizer_folder), "-o", str(output), cache_dir=tmp_path / "c")
+    result = run_process(
+        "compile", PATTERN, "--tokenizer", str(tokenizer_folder), "-o", str(output), cache_dir=tmp_path / "c"
+    )
     assert result.returncode == 0, result.stderr
     expected = automaton.compile_index(PATTERN, vocabulary, cache=False)
     written = load_index(output, vocabulary)
@@ -128,7 +135,14 @@ def test_pattern_file(tokenizer_folder, tmp_path, run):
     pattern_file = tmp_path / "pattern.txt"
     pattern_file.write_text(PATTERN + "\n", encoding="utf-8")
     output = tmp_path / "out.safetensors"
-    result = run("compile", "--pattern-file", str(pattern_file), "--tokenizer", str(tokenizer_folder), "-o", str(output), "--no-cache", cache_dir=tmp_path)
+    result = run(
+        "compile",
+        "--pattern-file", str(pattern_file),
+        "--tokenizer", str(tokenizer_folder),
+        "-o", str(output),
+        "--no-cache",
+        cache_dir=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert load_index(output).pattern == PATTERN
 
@@ -152,7 +166,9 @@ def test_inspect_prints_header_and_sizes(tokenizer_folder, vocabulary, tmp_path,
 
 def test_bad_input_gives_one_error_line_and_status_2(tokenizer_folder, tmp_path, run):
     folder = str(tokenizer_folder)
-    assert_one_line_error(run_process("inspect", str(tmp_path / "absent.safetensors"), cache_dir=tmp_path), "no such file")
+    assert_one_line_error(
+        run_process("inspect", str(tmp_path / "absent.safetensors"), cache_dir=tmp_path), "no such file"
+    )
     text_file = tmp_path / "notes.txt"
     text_file.write_text("hello, not an index\n")
     assert_one_line_error(run("inspect", str(text_file), cache_dir=tmp_path), "not an index file")
@@ -162,14 +178,23 @@ def test_bad_input_gives_one_error_line_and_status_2(tokenizer_folder, tmp_path,
     damaged.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
     assert_one_line_error(run("inspect", str(damaged), cache_dir=tmp_path), "checksum mismatch")
     assert_one_line_error(
-        run("compile", PATTERN, "--tokenizer", str(tmp_path / "nowhere"), cache_dir=tmp_path), "not a local tokenizer folder"
+        run("compile", PATTERN, "--tokenizer", str(tmp_path / "nowhere"), cache_dir=tmp_path),
+        "not a local tokenizer folder",
     )
     assert_one_line_error(
-        run("compile", "a[ab]*a[ab]{12}", "--max-states", "10", "--tokenizer", folder, "--no-cache", cache_dir=tmp_path),
+        run(
+            "compile", "a[ab]*a[ab]{12}", "--max-states", "10", "--tokenizer", folder, "--no-cache", cache_dir=tmp_path
+        ),
         "max_states",
     )
     assert_one_line_error(
-        run("compile", PATTERN, "--tokenizer", folder, "-o", str(tmp_path / "no" / "such" / "dir.safetensors"), cache_dir=tmp_path),
+        run(
+            "compile",
+            PATTERN,
+            "--tokenizer", folder,
+            "-o", str(tmp_path / "no" / "such" / "dir.safetensors"),
+            cache_dir=tmp_path,
+        ),
     )
     assert_one_line_error(
         run("compile", "--pattern-file", str(tmp_path / "absent.txt"), "--tokenizer", folder, cache_dir=tmp_path)
@@ -185,7 +210,13 @@ def test_regex_errors_exit_2_without_traceback(tokenizer_folder, tmp_path, run):
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["compile", PATTERN], ["compile", "--tokenizer", "x"], ["compile", "a", "--pattern-file", "f", "--tokenizer", "x"], ["frobnicate"]],
+    [
+        [],
+        ["compile", PATTERN],
+        ["compile", "--tokenizer", "x"],
+        ["compile", "a", "--pattern-file", "f", "--tokenizer", "x"],
+        ["frobnicate"],
+    ],
     ids=["no-command", "no-tokenizer", "no-pattern", "two-patterns", "unknown-command"],
 )
 def test_usage_errors_exit_2(args, tmp_path, run):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 import torch
 
 import automaton
@@ -22,7 +21,8 @@ SCHEMA = {
 }
 
 
-def run(model, tokenizer, prompts, pattern, *, jump_forward, max_new_tokens=40, sampler=Sampler()):
+def run(model, tokenizer, prompts, pattern, *, jump_forward, max_new_tokens=40, sampler=None):
+    sampler = Sampler() if sampler is None else sampler
     index = index_for(model, tokenizer, pattern)
     encoded = tokenizer(prompts, return_tensors="pt", padding=True)
     rows, stats = run_constrained_loop(
@@ -74,7 +74,7 @@ def test_batch_mixing_forcing_and_free_rows(smollm2_model):
     pattern = r'(\{"id":[0-9]{1,3},"tag":"(red|blue)"\}|[a-z]{1,8})'
     prompts = ["Write a JSON object:", "A short word:", "Here is an item record in JSON:\n", "colour?"]
     generator = torch.Generator().manual_seed(7)
-    rows, stats, texts = run(
+    rows, _, texts = run(
         model, tokenizer, prompts, pattern, jump_forward=True, max_new_tokens=24,
         sampler=Sampler(do_sample=True, temperature=1.0, generator=generator),
     )

@@ -162,7 +162,7 @@ def test_opening_goes_in_with_the_prompt(smollm2_model):
     assert index.forced_bytes(index.initial_state).startswith(spelled)
     prompts = ["A small red ball as JSON:", "Describe a large blue box in JSON, please, with its size:\n"]
     encoded = tokenizer(prompts, return_tensors="pt", padding=True)
-    rows, stats = run_constrained_loop(
+    rows, _ = run_constrained_loop(
         model, index, encoded["input_ids"], encoded["attention_mask"], max_new_tokens=24,
         pad_token_id=tokenizer.pad_token_id, sampler=Sampler(), forced_tokens=forced,
     )

@@ -6,6 +6,7 @@ text for what the stream pieces add up to.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 pytest.importorskip("langchain_core", reason="the langchain extra (langchain-core) is not installed")
 
-from decode.langchain import RELLM, ConstrainedLLM, _StopFilter, cut_at_stop  # noqa: E402
+from decode.langchain import RELLM, ConstrainedLLM, _StopFilter, cut_at_stop
 
 STATES = ["Maryland", "Ohio", "Texas", "Oregon"]
 
@@ -106,7 +107,7 @@ def test_parts_are_checked(smollm2_model):
 )
 def test_stop_filter_cuts_where_the_first_stop_begins(text, cuts, stops):
     bounds = sorted({0, len(text), *(min(c, len(text)) for c in cuts)})
-    chunks = [text[a:b] for a, b in zip(bounds, bounds[1:])]
+    chunks = [text[a:b] for a, b in itertools.pairwise(bounds)]
     first = min((text.find(s) for s in stops if s in text), default=len(text))
     pieces = list(_StopFilter(stops).pieces(chunks))
     assert "".join(pieces) == text[:first] == cut_at_stop(text, stops)

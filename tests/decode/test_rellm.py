@@ -77,5 +77,6 @@ def test_without_stop_after_match_generation_goes_on(smollm2_model):
 def test_a_list_of_patterns_means_any_of_them(smollm2_model):
     model, tokenizer = smollm2_model
     prompt = "Human: Is the sky blue? Answer yes or no.\nAI Assistant:"
-    completion = complete_re(prompt, [regex.compile(" ?yes"), regex.compile(" ?no")], tokenizer, model, max_new_tokens=4)
+    patterns = [regex.compile(" ?yes"), regex.compile(" ?no")]
+    completion = complete_re(prompt, patterns, tokenizer, model, max_new_tokens=4)
     assert completion in {"yes", " yes", "no", " no"}

@@ -40,7 +40,9 @@ _CHECKSUM = re.compile(rb'"checksum":"xxh3_128:([0-9a-f]{32})"')
 
 
 def small_vocabulary(logits_width: int = SMALL_LOGITS_WIDTH) -> automaton.Vocabulary:
-    return automaton.Vocabulary.from_token_bytes(SMALL_TOKEN_BYTES, eos_token_ids=[SMALL_EOS], logits_width=logits_width)
+    return automaton.Vocabulary.from_token_bytes(
+        SMALL_TOKEN_BYTES, eos_token_ids=[SMALL_EOS], logits_width=logits_width
+    )
 
 
 def assert_matches_oracle(index, pattern: str, token_bytes=SMALL_TOKEN_BYTES, eos_ids=(SMALL_EOS,)):

@@ -136,7 +136,8 @@ def _convert_cl100k():
     from transformers.convert_slow_tokenizer import TikTokenConverter
 
     # TikTokenConverter's default split pattern is cl100k's.
-    converted = TikTokenConverter(vocab_file=str(package_file("tiktoken_ext", "data", "cl100k_base.tiktoken"))).converted()
+    vocab_file = package_file("tiktoken_ext", "data", "cl100k_base.tiktoken")
+    converted = TikTokenConverter(vocab_file=str(vocab_file)).converted()
     description = json.loads(converted.to_str())
     # Added tokens only take free ids after the model's, so the specials go into the model
     # vocabulary at their cl100k ids and are then declared special added tokens.

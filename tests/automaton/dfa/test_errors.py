@@ -34,7 +34,10 @@ def caret_column(message: str) -> int:
 
 @pytest.mark.parametrize(
     "pattern",
-    ["a(b", "a)b", "[a-", "[z-a]", "a**", "x{3,2}", "\\", "(?P<1>a)", "\\q", "*a", "a|*", "(?<name>a)", "\\x4", "[\\8]"],
+    [
+        "a(b", "a)b", "[a-", "[z-a]", "a**", "x{3,2}", "\\", "(?P<1>a)", "\\q", "*a", "a|*", "(?<name>a)", "\\x4",
+        "[\\8]",
+    ],
 )
 def test_syntax_errors_carry_re_position_and_caret(pattern):
     with pytest.raises(re.error) as reference:

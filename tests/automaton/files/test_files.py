@@ -155,7 +155,13 @@ def test_empty_file(tmp_path):
 
 @pytest.mark.parametrize(
     "data",
-    [b"hello world, this is a text file\n", json.dumps({"a": 1}).encode(), bytes(range(256)) * 4, b"\x00" * 64, b"PK\x03\x04" + b"\x00" * 100],
+    [
+        b"hello world, this is a text file\n",
+        json.dumps({"a": 1}).encode(),
+        bytes(range(256)) * 4,
+        b"\x00" * 64,
+        b"PK\x03\x04" + b"\x00" * 100,
+    ],
     ids=["text", "json", "binary", "zeros", "zip"],
 )
 def test_files_that_are_not_safetensors(tmp_path, data):
@@ -186,7 +192,7 @@ def fixture_copy(tmp_path) -> FileInPlace:
 
 def test_truncation_at_every_offset_is_refused(fixture_copy):
     data = fixture_copy.original
-    (header_length,) = struct.unpack_from("<Q", data)
+    (_header_length,) = struct.unpack_from("<Q", data)
     for cut in range(len(data)):
         with fixture_copy.truncated(cut) as path, pytest.raises(IndexFileError) as caught:
             storage.load_index(path)
@@ -424,7 +430,8 @@ def test_format_2_without_its_new_arrays_and_format_1_with_them_are_refused(spar
     assert "missing arrays: sparse_tokens" in refused(tmp_path, rewrite(data, arrays={"sparse_tokens": None}))
     relabelled = rewrite(data, metadata={"format_version": "1"})
     assert "unexpected arrays: sparse_offsets, sparse_tokens" in refused(tmp_path, relabelled)
-    as_int64 = rewrite(data, arrays={"sparse_tokens": np.asarray(storage.load_index(sparse_saved).sparse_tokens, np.int64)})
+    sparse_tokens = storage.load_index(sparse_saved).sparse_tokens
+    as_int64 = rewrite(data, arrays={"sparse_tokens": np.asarray(sparse_tokens, np.int64)})
     assert "dtype" in refused(tmp_path, as_int64)
 
 
@@ -441,10 +448,15 @@ def sparse_damage(index) -> dict:
     decreasing = offsets.copy()
     decreasing[1], decreasing[2] = offsets[2], offsets[1]
     return {
-        "offsets not ending at the ids' end": ({"sparse_offsets": np.append(offsets[:-1], offsets[-1] + 1).astype(np.int32)},
-                                               "sparse_offsets are not increasing"),
+        "offsets not ending at the ids' end": (
+            {"sparse_offsets": np.append(offsets[:-1], offsets[-1] + 1).astype(np.int32)},
+            "sparse_offsets are not increasing",
+        ),
         "offsets decreasing": ({"sparse_offsets": decreasing}, "sparse_offsets are not increasing"),
-        "offsets not starting at 0": ({"sparse_offsets": (offsets + 1).astype(np.int32)}, "sparse_offsets are not increasing"),
+        "offsets not starting at 0": (
+            {"sparse_offsets": (offsets + 1).astype(np.int32)},
+            "sparse_offsets are not increasing",
+        ),
         "no offsets at all": ({"sparse_offsets": np.zeros(0, np.int32)}, "sparse_offsets must hold"),
         "ids out of order": ({"sparse_tokens": unsorted}, "not sorted and distinct"),
         "an id twice": ({"sparse_tokens": repeated}, "not sorted and distinct"),
@@ -453,8 +465,10 @@ def sparse_damage(index) -> dict:
                                   "outside the logits width"),
         "a negative id": ({"sparse_tokens": np.where(np.arange(len(tokens)) == 0, -1, tokens).astype(np.int32)},
                           "outside the logits width"),
-        "mask_of past the last id list": ({"mask_of": np.where(mask_of < 0, -index.num_sparse_rows - 1, mask_of).astype(np.int32)},
-                                          "mask_of refers to a row that does not exist"),
+        "mask_of past the last id list": (
+            {"mask_of": np.where(mask_of < 0, -index.num_sparse_rows - 1, mask_of).astype(np.int32)},
+            "mask_of refers to a row that does not exist",
+        ),
     }
 
 

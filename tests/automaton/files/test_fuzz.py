@@ -70,7 +70,8 @@ def sealed_header_damage(draw) -> bytes:
         values = entry[field]
         if values:
             position = draw(st.integers(0, len(values) - 1))
-            values[position] = draw((HUGE | st.integers(-5, 10_000)).filter(lambda v: v != values[position]))
+            old = values[position]
+            values[position] = draw((HUGE | st.integers(-5, 10_000)).filter(lambda v, old=old: v != old))
         else:
             entry[field] = [draw(HUGE)]
     text = json.dumps(header, separators=(",", ":")).encode()
@@ -88,7 +89,12 @@ def test_damaged_files_always_raise_index_file_error(tmp_path, capsys):
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
-    @given(damage=st.one_of(raw_damage().map(lambda d: ("raw", d)), sealed_header_damage().map(lambda d: ("sealed", d))))
+    @given(
+        damage=st.one_of(
+            raw_damage().map(lambda d: ("raw", d)),
+            sealed_header_damage().map(lambda d: ("sealed", d)),
+        )
+    )
     def check(damage):
         kind, data = damage
         if data == ORIGINAL:

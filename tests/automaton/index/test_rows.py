@@ -116,7 +116,7 @@ def test_a_row_exactly_at_the_limit_is_sparse_and_one_past_is_packed():
 
 
 def test_mask_of_a_sparse_state_is_read_only_and_kept():
-    token_bytes, _eos, vocab = small_vocabulary_bytes(300)
+    _token_bytes, _eos, vocab = small_vocabulary_bytes(300)
     index = build_index(automaton.compile_dfa(r"(ab|ba)*c?"), vocab, max_states=100, max_sparse_ids=ALL_SPARSE)
     first = index.mask(0)
     assert not first.flags.writeable
@@ -128,14 +128,15 @@ def test_mask_of_a_sparse_state_is_read_only_and_kept():
 
 
 def test_dense_masks_pack_every_row():
-    token_bytes, _eos, vocab = small_vocabulary_bytes(300)
+    _token_bytes, _eos, vocab = small_vocabulary_bytes(300)
     index = build_index(automaton.compile_dfa(r"\{\"a\": (true|false)\}"), vocab, max_states=100)
     assert index.num_sparse_rows > 0 and index.num_dense_rows > 0
     rows, row_of_state = index.dense_masks()
     assert rows.dtype == np.int32 and rows.shape == (index.num_rows, index.masks.shape[1])
     assert row_of_state.dtype == np.int32 and row_of_state.shape == (index.num_states,)
     for state in range(index.num_states):
-        assert np.array_equal(rows[row_of_state[state]], packbits_row(index.allowed_token_ids(state), index.logits_width))
+        expected = packbits_row(index.allowed_token_ids(state), index.logits_width)
+        assert np.array_equal(rows[row_of_state[state]], expected)
     assert len({row.tobytes() for row in rows}) == index.num_rows
 
 
@@ -231,7 +232,10 @@ def test_finish_rows_against_its_statement(which, seed):
     kinds keep their order, mask_of follows, and each state's only id (none in accepting states)."""
     from automaton import kernels
 
-    finish_rows = kernels.native_kernel("finish_rows") if which == "ahead-of-time" else kernels.jit_kernel("finish_rows")
+    if which == "ahead-of-time":
+        finish_rows = kernels.native_kernel("finish_rows")
+    else:
+        finish_rows = kernels.jit_kernel("finish_rows")
     assert finish_rows is not None, "no up-to-date kernel extension: run `python -m automaton build-kernels`"
     rng = np.random.default_rng(seed)
     n_words, width = 6, 6 * 32

@@ -70,7 +70,7 @@ def test_merged_byte_classes_keep_one_class_per_distinct_column(table, data):
 def moore_blocks(table, accepting, initial):
     """Naive Moore refinement over the states reachable from `initial`, non-live ones merged
     with the dead state 0: the number of states a minimal DFA has (dead state included)."""
-    n_states, n_classes = table.shape
+    n_states, _n_classes = table.shape
     reached, frontier = {0, initial}, [initial]
     while frontier:
         state = frontier.pop()
@@ -116,7 +116,10 @@ def test_minimal_table_has_the_fewest_states_and_the_same_language(table, data):
     words = [()]
     for _ in range(3):  # every word of up to 3 classes
         words += [w + (c,) for w in words if len(w) == len(words[-1]) for c in range(table.shape[1])]
-    same = [accepts(table, accepting, initial, w) == accepts(minimal, minimal_accepting, minimal_initial, w) for w in words]
+    same = [
+        accepts(table, accepting, initial, w) == accepts(minimal, minimal_accepting, minimal_initial, w)
+        for w in words
+    ]
     assert all(same)
     if minimal_initial == 0:
         assert minimal.shape[0] == 1 and not any(accepts(table, accepting, initial, w) for w in words)

@@ -244,7 +244,9 @@ def test_mask_kernels_agree(native, width):
     rng = np.random.default_rng(5)
     dtype = kernels._DTYPES[width]
     neg_inf = dtype.type(-7)
-    byte_bits = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").view(np.uint64).ravel()
+    byte_bits = (
+        np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").view(np.uint64).ravel()
+    )
     for batch, n_cols, n_mask_bytes in [(1, 5000, 625), (3, 4100, 400), (2, 64, 8)]:  # 400 bytes: a narrower mask
         raw = rng.integers(0, 1000, size=(batch, n_cols)).astype(dtype)
         mask_bytes = rng.integers(0, 256, size=(batch, n_mask_bytes), dtype=np.uint8)

@@ -295,13 +295,13 @@ def test_unknown_family_is_named():
     backend = Tokenizer(WordPiece({"[UNK]": 0, "hel": 1, "##lo": 2}, unk_token="[UNK]"))
     backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     backend.decoder = decoders.WordPiece()
-    with pytest.raises(VocabularyError, match="unknown tokenizer family.*WordPiece"):
+    with pytest.raises(VocabularyError, match=r"unknown tokenizer family.*WordPiece"):
         Vocabulary.from_tokenizer(backend, eos_token_ids=0)
 
     class Opaque:
         pass
 
-    with pytest.raises(VocabularyError, match="unknown tokenizer family.*Opaque"):
+    with pytest.raises(VocabularyError, match=r"unknown tokenizer family.*Opaque"):
         Vocabulary.from_tokenizer(Opaque(), eos_token_ids=0)
 
 

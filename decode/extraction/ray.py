@@ -1,16 +1,21 @@
-"""Batch extraction on Ray Data: `extract_file(..., engine="ray")` and `python -m decode extract --engine ray`.
+"""Batch extraction on Ray Data: the engine behind `extract_file(..., engine="ray")` and `--engine ray`.
 
     import ray
     ray.init(address="auto")      # an existing cluster (or "ray://head:10001"); without this a local one starts
     decode.extract_file("prompts.jsonl", "results.jsonl", pattern=P, engine="ray", workers=8)
 
+Takes the options of `decode.extraction.run.extract_file` and, to run, that module's `FileRun`
+(the input items not done yet, and where records go); gives result lines to it as they stream
+back. It imports the core (`Extractor`, records, targets) and the file items, never
+`decode.extraction.run`, which imports this module only when the Ray engine is asked for.
+
 The driver (the process that calls this):
 
 1. builds the index once (through the file cache of `compile_index`) for the model's
    vocabulary, or reads the `--index` file it is given, and ships the file's bytes to the workers;
-2. reads the input file itself, as the local engine does: line numbers, bad lines (written at
-   once), duplicate ids and the resume rule (ids already in the output are skipped) all need one
-   ordered pass over the file;
+2. reads the input file itself (through `FileRun`), as the local engine does: line numbers,
+   bad lines (written at once), duplicate ids and the resume rule (ids already in the output
+   are skipped) all need one ordered pass over the file;
 3. hands the prompts left to do to `ray.data.from_items` and runs `map_batches` with
    `ExtractionWorker`, an actor class: each of the `workers` actors loads the model and the
    index file ONCE, then turns batches of `batch_size` prompts into result lines;
@@ -31,13 +36,12 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Optional
 
-from decode.extract_errors import ExtractionOptionsError, OptionalDependencyError
-from decode.extraction import Extractor, ExtractionRecord, ExtractionTarget, FileRun, load_model, resolve_target
-from decode.jsonl_io import BadLine, PromptLine
+from decode.errors import ExtractionOptionsError, OptionalDependencyError
+from decode.extraction.core import ExtractionRecord, ExtractionTarget, Extractor, load_model, resolve_target
+from decode.extraction.files import BadLine, PromptLine
 
-__all__ = ["ExtractionWorker", "extract_file_with_ray", "index_file_bytes", "import_ray"]
+__all__ = ["RayEngine", "ExtractionWorker", "index_file_bytes", "import_ray"]
 
 _INSTALL_HINT = "install it with `pip install 'automaton-decode[ray]'` (ray[data]>=2.9)"
 
@@ -46,7 +50,7 @@ def import_ray():
     """The `ray` module with `ray.data`, or `OptionalDependencyError` saying how to install it."""
     try:
         import ray
-        import ray.data  # noqa: F401  (the Data library is a separate extra of ray)
+        import ray.data
     except ImportError as error:
         raise OptionalDependencyError(f"the Ray engine needs Ray Data ({error}); {_INSTALL_HINT}") from None
     return ray
@@ -85,11 +89,11 @@ class ExtractionWorker:
     "line" (int) and "prompt" (str). Batches out: column "record", one JSON result line per prompt.
     """
 
-    def __init__(self, model_spec: str, device: Optional[str], index_bytes, is_schema: bool,
+    def __init__(self, model_spec: str, device: str | None, index_bytes, is_schema: bool,
                  max_new_tokens: int, threads: int, generate_kwargs: dict):
         import torch
-        from automaton import load_index
 
+        from automaton import load_index
         from decode.generation import vocabulary_for
 
         if not isinstance(index_bytes, bytes):  # an ObjectRef to the file's bytes in Ray's object store
@@ -117,83 +121,94 @@ class ExtractionWorker:
         return {"record": np.array(lines, dtype=object)}
 
 
-def extract_file_with_ray(
-    input_path,
-    output_path,
-    *,
-    pattern=None,
-    schema=None,
-    index=None,
-    model=None,
-    device=None,
-    batch_size: int = 8,
-    max_new_tokens: int = 256,
-    field: str = "prompt",
-    id_field: str = "id",
-    input_format: str = "auto",
-    workers: int = 2,
-    address: Optional[str] = None,
-    cpus_per_worker: float = 1,
-    gpus_per_worker: float = 0,
-    progress: bool = True,
-    jump_forward: Optional[bool] = None,
-    **generate_kwargs,
-):
-    """`decode.extract_file` on Ray Data with `workers` actors; returns an `ExtractionSummary`.
+class RayEngine:
+    """Generation on `workers` Ray Data actors; `run(file_run)` streams their result lines into a `FileRun`.
 
-    address: the Ray cluster to join when Ray is not initialized yet (None: the one named by
-    the RAY_ADDRESS variable, else a local instance, shut down again at the end). model: a spec every worker loads ("default" or a
-    folder), not a model object.
+    Made before the output file is opened: it checks the options and builds the index file the
+    workers load (loading the model in the driver for a pattern or schema). model: a spec every
+    worker loads ("default" or a folder), not a model object. address: the Ray cluster to join
+    when Ray is not initialized yet (None: the one named by the RAY_ADDRESS variable, else a
+    local instance, shut down again by `close()`).
     """
-    if workers < 1:
-        raise ExtractionOptionsError(f"workers must be at least 1, got {workers}")
-    if model is not None and not isinstance(model, (str, Path)):
-        raise ExtractionOptionsError(
-            "with engine='ray' give the model as 'default' or a model folder: every worker loads it itself"
-        )
-    ray = import_ray()
-    model_spec = "default" if model is None else str(model)
-    index_bytes, is_schema = index_file_bytes(model_spec, device, pattern=pattern, schema=schema, index=index)
-    if jump_forward is not None:
-        generate_kwargs["jump_forward"] = jump_forward
-    run = FileRun(input_path, output_path, field=field, id_field=id_field, input_format=input_format,
-                  progress=progress, engine=f"ray, {workers} workers")
-    started_ray = False
-    try:
+
+    def __init__(
+        self,
+        model,
+        device,
+        target: dict,
+        *,
+        batch_size: int = 8,
+        max_new_tokens: int = 256,
+        workers: int = 2,
+        address: str | None = None,
+        cpus_per_worker: float = 1,
+        gpus_per_worker: float = 0,
+        progress: bool = True,
+        jump_forward: bool | None = None,
+        generate_kwargs: dict | None = None,
+    ):
+        if workers < 1:
+            raise ExtractionOptionsError(f"workers must be at least 1, got {workers}")
+        if model is not None and not isinstance(model, (str, Path)):
+            raise ExtractionOptionsError(
+                "with engine='ray' give the model as 'default' or a model folder: every worker loads it itself"
+            )
+        self.ray = import_ray()
+        self.model_spec = "default" if model is None else str(model)
+        self.device = device
+        self.index_bytes, self.is_schema = index_file_bytes(self.model_spec, device, **target)
+        self.generate_kwargs = dict(generate_kwargs or {})
+        if jump_forward is not None:
+            self.generate_kwargs["jump_forward"] = jump_forward
+        self.batch_size = batch_size
+        self.max_new_tokens = max_new_tokens
+        self.workers = workers
+        self.address = address
+        self.cpus_per_worker = cpus_per_worker
+        self.gpus_per_worker = gpus_per_worker
+        self.progress = progress
+        self.label = f"ray, {workers} workers"
+        self._started_ray = False
+
+    def run(self, file_run) -> None:
+        """Write a record for every item of `file_run.items()`: bad lines at once, prompts as workers finish them."""
+        ray = self.ray
         pending = []
-        for item in run.items():
+        for item in file_run.items():
             if isinstance(item, BadLine):
-                run.write(ExtractionRecord.failed(item))
+                file_run.write(ExtractionRecord.failed(item))
             else:
                 pending.append({"id": json.dumps(item.id), "line": item.line, "prompt": item.prompt})
-        if pending:
-            started_ray = _connect(ray, address, workers * cpus_per_worker)
-            _quiet_ray_data(ray, progress)
-            index_ref = ray.put(index_bytes)  # one copy in the object store, fetched once per worker
-            results = ray.data.from_items(pending).map_batches(
-                ExtractionWorker,
-                fn_constructor_kwargs=dict(
-                    model_spec=model_spec, device=device, index_bytes=index_ref, is_schema=is_schema,
-                    max_new_tokens=max_new_tokens, threads=max(1, int(cpus_per_worker)),
-                    generate_kwargs=generate_kwargs,
-                ),
-                batch_size=batch_size,
-                batch_format="numpy",
-                compute=ray.data.ActorPoolStrategy(size=workers),
-                num_cpus=cpus_per_worker,
-                num_gpus=gpus_per_worker,
-            )
-            for batch in results.iter_batches(batch_size=None, batch_format="numpy"):
-                for line in batch["record"]:
-                    run.write_json_line(str(line))
-    finally:
-        summary = run.close()
-        if started_ray:
-            ray.shutdown()
-    return summary
+        if not pending:
+            return
+        self._started_ray = _connect(ray, self.address, self.workers * self.cpus_per_worker)
+        _quiet_ray_data(ray, self.progress)
+        index_ref = ray.put(self.index_bytes)  # one copy in the object store, fetched once per worker
+        results = ray.data.from_items(pending).map_batches(
+            ExtractionWorker,
+            fn_constructor_kwargs=dict(
+                model_spec=self.model_spec, device=self.device, index_bytes=index_ref, is_schema=self.is_schema,
+                max_new_tokens=self.max_new_tokens, threads=max(1, int(self.cpus_per_worker)),
+                generate_kwargs=self.generate_kwargs,
+            ),
+            batch_size=self.batch_size,
+            batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=self.workers),
+            num_cpus=self.cpus_per_worker,
+            num_gpus=self.gpus_per_worker,
+        )
+        for batch in results.iter_batches(batch_size=None, batch_format="numpy"):
+            for line in batch["record"]:
+                file_run.write_json_line(str(line))
+
+    def close(self) -> None:
+        """Shut down the Ray instance `run` started (one joined or started by the caller stays)."""
+        if self._started_ray:
+            self.ray.shutdown()
+            self._started_ray = False
 
 
-def _connect(ray, address: Optional[str], cpus_needed: float) -> bool:
+def _connect(ray, address: str | None, cpus_needed: float) -> bool:
     """Join `address`, or start a local instance with enough CPUs; True when this call started Ray."""
     if ray.is_initialized():
         return False

@@ -1,4 +1,5 @@
-"""The Ray Data engine: 20 prompts on a local Ray instance with 2 workers give the single-process results.
+"""The Ray Data engine (`decode.extraction.ray`): 20 prompts on a local Ray instance with 2 workers
+give the single-process results.
 
 Oracles: the local engine's result lines for the same input (greedy, one prompt a batch on both
 sides, so every row is computed alike), and the bytes of an output file resumed by Ray.
@@ -9,13 +10,12 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from decode.extract_errors import ExtractionOptionsError
+from decode import ExtractionOptionsError
 from decode.extraction import extract_file
-from tests.decode.test_extract import MAX_NEW_TOKENS, PATTERN, read_records, write_prompt_file
+from tests.decode.extraction.prompt_files import MAX_NEW_TOKENS, PATTERN, REPO, read_records, write_prompt_file
 
 ray = pytest.importorskip("ray", reason="the ray extra (ray[data]) is not installed")
 
@@ -52,7 +52,7 @@ def test_ray_gives_the_single_process_results_and_resumes_like_it(smollm2_model,
     assert ray_output.read_bytes().startswith(first_lines)
     assert summary.skipped == 5 and summary.dropped_bytes == len('{"id": "p5", "sta')
 
-    by_key = lambda records: {(r["id"], r.get("line")): r for r in records}  # noqa: E731
+    by_key = lambda records: {(r["id"], r.get("line")): r for r in records}
     from_ray = read_records(ray_output)
     assert len(from_ray) == len(local) == 21
     assert by_key(from_ray) == by_key(local)
@@ -73,8 +73,8 @@ def test_ray_needs_a_model_every_worker_can_load(smollm2_model, tmp_path):
 
 def test_ray_is_imported_only_when_asked_for():
     code = (
-        "import sys, decode, decode.extraction, decode.extract_command, decode.__main__\n"
-        "decode.extract\n"
+        "import sys, decode, decode.extraction, decode.extraction.command, decode.extraction.run, decode.__main__\n"
+        "decode.extract, decode.extract_file\n"
         "assert 'ray' not in sys.modules, sorted(m for m in sys.modules if m.startswith('ray'))\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)

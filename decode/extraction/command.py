@@ -5,8 +5,10 @@
         [--model default|PATH] [--batch-size N] [--max-new-tokens N] [--field prompt] [--id-field id] \\
         [--engine local|ray] [--workers N] [--ray-address ADDRESS]
 
-`add_extract_arguments(subparsers)` registers the subcommand; `run_extract(arguments)` runs it
-and returns the exit status: 0 when the run went through the whole input (bad input lines
+Takes the command line's arguments; gives an exit status, after `decode.extraction.run.extract_file`
+has written the result file and the summary is printed. Parsing imports nothing heavy (no torch,
+no Ray): `add_extract_arguments(subparsers)` registers the subcommand; `run_extract(arguments)`
+runs it and returns the exit status: 0 when the run went through the whole input (bad input lines
 included: they are in the output and the summary), 2 on an error in the options or files, 130
 when interrupted (rerun the same command to resume).
 """
@@ -30,28 +32,29 @@ def add_extract_arguments(subparsers) -> argparse.ArgumentParser:
             "skips the prompts already written."
         ),
     )
-    parser.add_argument("--input", required=True, type=Path, help="prompts: JSON Lines (.jsonl) or plain text, one a line")
-    parser.add_argument("--output", required=True, type=Path, help="JSONL result file (appended to; resumed when it exists)")
+    add = parser.add_argument
+    add("--input", required=True, type=Path, help="prompts: JSON Lines (.jsonl) or plain text, one a line")
+    add("--output", required=True, type=Path, help="JSONL result file (appended to; resumed when it exists)")
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--pattern", help="regular expression the outputs must fully match")
-    target.add_argument("--pattern-file", type=Path, help="file holding the regular expression (UTF-8; one trailing line break is ignored)")
+    target.add_argument("--pattern-file", type=Path,
+                        help="file holding the regular expression (UTF-8; one trailing line break is ignored)")
     target.add_argument("--schema", type=Path, help="JSON schema file; results get the parsed value")
     target.add_argument("--index", type=Path, help="precompiled index file (automaton index format)")
-    parser.add_argument("--model", default="default", help="'default' (embedded SmolLM2-135M-Instruct) or a local model folder")
-    parser.add_argument("--device", default=None, help="torch device for the model (default cpu)")
-    parser.add_argument("--batch-size", type=int, default=8, help="prompts per generation batch (default 8)")
-    parser.add_argument("--max-new-tokens", type=int, default=256, help="generation limit per prompt (default 256)")
-    parser.add_argument("--field", default="prompt", help="JSONL field holding the prompt (default 'prompt')")
-    parser.add_argument("--id-field", default="id", help="JSONL field holding the id (default 'id'; else the line number)")
-    parser.add_argument("--input-format", choices=("auto", "jsonl", "text"), default="auto",
-                        help="auto: JSON Lines for .jsonl/.ndjson/.json files, plain text otherwise")
-    parser.add_argument("--engine", choices=("local", "ray"), default="local", help="local process or Ray Data (default local)")
-    parser.add_argument("--workers", type=int, default=2, help="Ray workers, one model each (default 2)")
-    parser.add_argument("--ray-address", default=None,
-                        help="address of an existing Ray cluster ('auto', 'ray://host:10001'); default: start a local one")
-    parser.add_argument("--no-jump-forward", action="store_true",
-                        help="sample every token, also where the pattern forces the text")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add("--model", default="default", help="'default' (embedded SmolLM2-135M-Instruct) or a local model folder")
+    add("--device", default=None, help="torch device for the model (default cpu)")
+    add("--batch-size", type=int, default=8, help="prompts per generation batch (default 8)")
+    add("--max-new-tokens", type=int, default=256, help="generation limit per prompt (default 256)")
+    add("--field", default="prompt", help="JSONL field holding the prompt (default 'prompt')")
+    add("--id-field", default="id", help="JSONL field holding the id (default 'id'; else the line number)")
+    add("--input-format", choices=("auto", "jsonl", "text"), default="auto",
+        help="auto: JSON Lines for .jsonl/.ndjson/.json files, plain text otherwise")
+    add("--engine", choices=("local", "ray"), default="local", help="local process or Ray Data (default local)")
+    add("--workers", type=int, default=2, help="Ray workers, one model each (default 2)")
+    add("--ray-address", default=None,
+        help="address of an existing Ray cluster ('auto', 'ray://host:10001'); default: start a local one")
+    add("--no-jump-forward", action="store_true", help="sample every token, also where the pattern forces the text")
+    add("--no-progress", action="store_true", help="no progress bar")
     return parser
 
 
@@ -62,7 +65,7 @@ def _target_of(arguments) -> dict:
         text = arguments.pattern_file.read_bytes().decode("utf-8")
         return {"pattern": text[:-2] if text.endswith("\r\n") else text.removesuffix("\n")}
     if arguments.schema is not None:
-        from decode.extraction import read_schema_file
+        from decode.extraction.core import read_schema_file
 
         return {"schema": read_schema_file(arguments.schema)}
     return {"index": arguments.index}
@@ -71,7 +74,7 @@ def _target_of(arguments) -> dict:
 def run_extract(arguments) -> int:
     """Run the `extract` subcommand with parsed `arguments`; prints the summary; returns the exit status."""
     from automaton.errors import AutomatonError
-    from decode.extraction import extract_file
+    from decode.extraction.run import extract_file
 
     try:
         summary = extract_file(

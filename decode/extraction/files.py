@@ -1,4 +1,4 @@
-"""Prompt files in, result files out: the file side of batch extraction.
+"""Prompt files in, result files out: the file side of batch extraction (no model, no torch).
 
     for item in read_prompts("prompts.jsonl", field="prompt", id_field="id"):
         ...                                   # a PromptLine(line, id, prompt) or a BadLine(line, error, id)
@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Union
 
-from decode.extract_errors import ResultFileError
+from decode.errors import ResultFileError
 
 __all__ = [
     "PromptLine",
@@ -46,7 +46,7 @@ class PromptLine:
     """A prompt read from line `line` (1-based) with its id (a string or an integer)."""
 
     line: int
-    id: Union[str, int]
+    id: str | int
     prompt: str
 
 
@@ -56,10 +56,10 @@ class BadLine:
 
     line: int
     error: str
-    id: Union[str, int, None] = None
+    id: str | int | None = None
 
 
-InputItem = Union[PromptLine, BadLine]
+InputItem = PromptLine | BadLine
 
 
 def id_key(identifier) -> str:
@@ -92,7 +92,10 @@ def read_prompts(
             text = text.rstrip("\r\n")
             if not text.strip():
                 continue
-            item = _parse_json_line(number, text, field, id_field) if kind == "jsonl" else PromptLine(number, number, text)
+            if kind == "jsonl":
+                item = _parse_json_line(number, text, field, id_field)
+            else:
+                item = PromptLine(number, number, text)
             if isinstance(item, PromptLine):
                 key = id_key(item.id)
                 first = first_line_of.setdefault(key, number)
@@ -145,7 +148,7 @@ class ResultFile:
         self._stream = open(path, "ab")
 
     @classmethod
-    def open(cls, path) -> "ResultFile":
+    def open(cls, path) -> ResultFile:
         """Open `path` to append results, creating it; an earlier run's lines are kept and listed."""
         path = Path(path)
         dropped = _drop_partial_last_line(path) if path.exists() else 0
@@ -185,7 +188,7 @@ class ResultFile:
     def close(self) -> None:
         self._stream.close()
 
-    def __enter__(self) -> "ResultFile":
+    def __enter__(self) -> ResultFile:
         return self
 
     def __exit__(self, *exc_info) -> None:

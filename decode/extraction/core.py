@@ -1,0 +1,288 @@
+"""Batch extraction, the core: prompts and one target (pattern, JSON schema or index) in, one record per prompt out.
+
+    import decode
+    for record in decode.extract(prompts, r"\\d{3}-\\d{4}", model=model, tokenizer=tokenizer, batch_size=16):
+        record.id, record.output, record.matched, record.stop_reason, record.output_tokens
+
+Takes an iterable of prompts (strings, whose ids are their 0-based positions, or `(id, prompt)`
+pairs, or the `PromptLine` / `BadLine` items of `decode.extraction.files.read_prompts`); gives
+an `ExtractionRecord` per prompt, batch by batch, as soon as each batch is done. Exactly one of
+`pattern`, `schema` (a dict or JSON text) or `index` (a `TokenIndex` or the path of an index
+file) says what the outputs must match: `resolve_target` turns it into an `ExtractionTarget`
+once (through the in-memory memo and the file cache of `compile_index`), and an `Extractor`
+uses it for every batch: one `decode.generate` call per batch, whose results already carry
+the prompt token counts, stop reasons and `matched` (nothing is tokenized twice).
+
+A record is "matched" (the output is a full match, ended on EOS), "incomplete" (cut off by
+`max_new_tokens` or a stop criterion: never passed off as a match) or "failed" (the input
+item could not be used: its line and the reason are in the record). With a schema, `value`
+holds the parsed JSON of a matched output.
+
+Files, resume and progress are `decode.extraction.run`; the Ray engine is `decode.extraction.ray`.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from decode.errors import ExtractionOptionsError
+from decode.extraction.files import BadLine, PromptLine, id_key
+
+__all__ = [
+    "ExtractionRecord",
+    "ExtractionTarget",
+    "Extractor",
+    "extract",
+    "load_model",
+    "model_and_tokenizer",
+    "resolve_target",
+    "read_schema_file",
+]
+
+STATUS_MATCHED = "matched"
+STATUS_INCOMPLETE = "incomplete"
+STATUS_FAILED = "failed"
+STOP_INPUT_ERROR = "input_error"
+
+
+@dataclass(frozen=True)
+class ExtractionRecord:
+    """The result of one prompt (or of one input item that could not be used).
+
+    id: the prompt's id. output: the generated text (None when failed).
+    matched: the output fully matches the pattern and generation ended on EOS.
+    value: the parsed JSON of a matched output when a schema was given (else None).
+    stop_reason: "eos", "max_new_tokens", "stop", or "input_error" for a failed item.
+    prompt_tokens / output_tokens: token counts of the prompt and of the output (EOS excluded).
+    line: the input line of a failed item; error: why it failed.
+    """
+
+    id: str | int | None
+    output: str | None
+    matched: bool
+    stop_reason: str
+    prompt_tokens: int = 0
+    output_tokens: int = 0
+    value: Any = None
+    has_value: bool = False
+    line: int | None = None
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.error is not None:
+            return STATUS_FAILED
+        return STATUS_MATCHED if self.matched else STATUS_INCOMPLETE
+
+    def to_json(self) -> dict:
+        """The record as written to a result file (one JSON object)."""
+        if self.error is not None:
+            return {"id": self.id, "status": STATUS_FAILED, "line": self.line, "error": self.error}
+        record = {"id": self.id, "status": self.status, "matched": self.matched, "output": self.output}
+        if self.has_value:
+            record["value"] = self.value
+        record.update(
+            stop_reason=self.stop_reason, prompt_tokens=self.prompt_tokens, output_tokens=self.output_tokens
+        )
+        return record
+
+    @classmethod
+    def failed(cls, item: BadLine) -> ExtractionRecord:
+        return cls(
+            id=item.id, output=None, matched=False, stop_reason=STOP_INPUT_ERROR, line=item.line, error=item.error
+        )
+
+
+@dataclass(frozen=True)
+class ExtractionTarget:
+    """What outputs must match: the resolved `TokenIndex`, its pattern, and whether it came from a schema."""
+
+    index: Any
+    pattern: str
+    is_schema: bool
+
+
+def read_schema_file(path) -> dict:
+    """The JSON schema in the file `path` (ExtractionOptionsError when missing or not JSON)."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ExtractionOptionsError(f"schema file {path} does not exist") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ExtractionOptionsError(f"schema file {path} is not JSON: {error}") from None
+
+
+def resolve_target(model, tokenizer, *, pattern=None, schema=None, index=None) -> ExtractionTarget:
+    """Exactly one of pattern / schema / index, as a `TokenIndex` for this model and tokenizer."""
+    from automaton import TokenIndex, json_schema_to_regex, load_index
+    from decode.generation import index_for, vocabulary_for
+
+    given = [name for name, value in (("pattern", pattern), ("schema", schema), ("index", index)) if value is not None]
+    if len(given) != 1:
+        raise ExtractionOptionsError(
+            f"give exactly one of pattern, schema or index (got {', '.join(given) if given else 'none'})"
+        )
+    if index is not None:
+        if not isinstance(index, TokenIndex):
+            path = Path(index)
+            if not path.is_file():
+                raise ExtractionOptionsError(f"index file {path} does not exist")
+            index = load_index(path, vocabulary=vocabulary_for(model, tokenizer))
+        return ExtractionTarget(index_for(model, tokenizer, index), index.pattern, is_schema=False)
+    if schema is not None:
+        pattern = json_schema_to_regex(schema)
+    if not isinstance(pattern, str):
+        pattern = getattr(pattern, "pattern", pattern)  # a compiled re / regex pattern
+    if not isinstance(pattern, str):
+        raise ExtractionOptionsError(f"pattern must be a string or a compiled pattern, got {type(pattern).__name__}")
+    return ExtractionTarget(index_for(model, tokenizer, pattern), pattern, is_schema=schema is not None)
+
+
+def load_model(spec=None, device=None):
+    """(model, tokenizer) from a spec: None or "default" (the embedded SmolLM2) or a local model folder."""
+    if spec is None or spec == "default":
+        from decode.models import load_default
+
+        return load_default(device=device)
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = Path(spec)
+    if not folder.is_dir():
+        raise ExtractionOptionsError(f"--model {spec!r} is neither 'default' nor a local model folder")
+    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True)
+    if device is not None:
+        model = model.to(device)
+    model.eval()
+    return model, tokenizer
+
+
+class Extractor:
+    """A model, a tokenizer and a resolved target: turns batches of prompts into records."""
+
+    def __init__(self, model, tokenizer, target: ExtractionTarget, *, max_new_tokens: int = 256,
+                 jump_forward: bool | None = None, **generate_kwargs):
+        if max_new_tokens < 1:
+            raise ExtractionOptionsError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
+        copies = generate_kwargs.get("num_return_sequences", 1)
+        if copies not in (None, 1):
+            raise ExtractionOptionsError(
+                f"extraction writes one output per prompt: num_return_sequences must be 1, not {copies}"
+            )
+        generate_kwargs.setdefault("do_sample", False)
+        if jump_forward is not None:
+            generate_kwargs["jump_forward"] = jump_forward
+        self.model = model
+        self.tokenizer = tokenizer
+        self.target = target
+        self.max_new_tokens = max_new_tokens
+        self.generate_kwargs = generate_kwargs
+
+    def run_batch(self, items: list[PromptLine]) -> list[ExtractionRecord]:
+        """One `decode.generate` call over the prompts of `items`; records in the same order."""
+        from decode import generation
+
+        if not items:
+            return []
+        results = generation.generate(
+            self.model, self.tokenizer, [item.prompt for item in items], self.target.index,
+            max_new_tokens=self.max_new_tokens, batch_size=len(items), **self.generate_kwargs,
+        )
+        return [self._record(item, result) for item, result in zip(items, results)]
+
+    def _record(self, item: PromptLine, result) -> ExtractionRecord:
+        value = None
+        if self.target.is_schema and result.matched:
+            value = json.loads(result.text)
+        return ExtractionRecord(
+            id=item.id,
+            output=result.text,
+            matched=bool(result.matched),
+            stop_reason=result.stop_reason,
+            prompt_tokens=result.prompt_tokens,
+            output_tokens=result.num_tokens,
+            value=value,
+            has_value=self.target.is_schema,
+        )
+
+    def records(self, items: Iterable, batch_size: int, skip_ids: Iterable = ()) -> Iterator[ExtractionRecord]:
+        """Records of `items` (see `extract`), a batch of `batch_size` prompts at a time."""
+        if batch_size < 1:
+            raise ExtractionOptionsError(f"batch_size must be at least 1, got {batch_size}")
+        skipped = {id_key(identifier) for identifier in skip_ids}
+        pending: list[PromptLine] = []
+        for position, item in enumerate(items):
+            item = _as_item(position, item)
+            if isinstance(item, BadLine):
+                yield ExtractionRecord.failed(item)
+                continue
+            if id_key(item.id) in skipped:
+                continue
+            pending.append(item)
+            if len(pending) == batch_size:
+                yield from self.run_batch(pending)
+                pending = []
+        yield from self.run_batch(pending)
+
+
+def _as_item(position: int, item) -> PromptLine | BadLine:
+    if isinstance(item, (PromptLine, BadLine)):
+        return item
+    if isinstance(item, str):
+        return PromptLine(position, position, item)
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], str):
+        return PromptLine(position, item[0], item[1])
+    raise TypeError(
+        f"prompt {position} must be a string, an (id, prompt) pair or a PromptLine, got {type(item).__name__}"
+    )
+
+
+def extract(
+    prompts: Iterable,
+    pattern=None,
+    *,
+    schema=None,
+    index=None,
+    model=None,
+    tokenizer=None,
+    batch_size: int = 8,
+    max_new_tokens: int = 256,
+    skip_ids: Iterable = (),
+    jump_forward: bool | None = None,
+    device=None,
+    **generate_kwargs,
+) -> Iterator[ExtractionRecord]:
+    """Yield an `ExtractionRecord` per prompt whose output must match `pattern` (or `schema`, or `index`).
+
+    model: a loaded transformers model (with `tokenizer`), or a spec for `load_model` (None or
+        "default" for the embedded SmolLM2, or a local model folder).
+    skip_ids: ids not to run again (those of an earlier run).
+    jump_forward: passed to `decode.generate` when given.
+    generate_kwargs: passed to `decode.generate` (greedy unless `do_sample=True`).
+    """
+    model, tokenizer = model_and_tokenizer(model, tokenizer, device)
+    target = resolve_target(model, tokenizer, pattern=pattern, schema=schema, index=index)
+    extractor = Extractor(
+        model, tokenizer, target, max_new_tokens=max_new_tokens, jump_forward=jump_forward, **generate_kwargs
+    )
+    yield from extractor.records(prompts, batch_size, skip_ids)
+
+
+def model_and_tokenizer(model, tokenizer, device):
+    """(model, tokenizer): the objects given, or those `load_model` loads from a spec (None, "default", a folder)."""
+    if model is None or isinstance(model, (str, Path)):
+        if tokenizer is not None:
+            raise ExtractionOptionsError("a tokenizer was given without its model")
+        return load_model(None if model is None else str(model), device)
+    if tokenizer is None:
+        raise ExtractionOptionsError("a model object needs its tokenizer: pass tokenizer=...")
+    return model, tokenizer
+
+

@@ -1,0 +1,241 @@
+"""Batch extraction over files: `extract_file` with resume, progress and a summary, on the local or the Ray engine.
+
+    summary = decode.extract_file("prompts.jsonl", "results.jsonl", schema=schema, batch_size=16)
+    print("\n".join(summary.lines()))
+
+Takes an input file of prompts (JSON Lines or text, read by `decode.extraction.files`), an
+output path and one target (pattern, schema or index); gives an `ExtractionSummary` after
+writing one JSON result line per prompt. `FileRun` is what every engine shares: it opens the
+result file (dropping a cut-off last line, listing the ids already done), yields the input
+items not done yet, writes each record as it comes (flushed), counts, and draws the progress
+bar. The local engine (`LocalEngine`, here) turns batches of items into records with an
+`Extractor`; `engine="ray"` hands the same `FileRun` to `decode.extraction.ray.RayEngine`,
+imported only then (the Ray module never imports this one).
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from decode.errors import ExtractionOptionsError
+from decode.extraction.core import (
+    STATUS_FAILED,
+    STOP_INPUT_ERROR,
+    ExtractionRecord,
+    Extractor,
+    model_and_tokenizer,
+    resolve_target,
+)
+from decode.extraction.files import BadLine, PromptLine, ResultFile, count_prompt_lines, read_prompts
+
+__all__ = ["ExtractionSummary", "FileRun", "LocalEngine", "extract_file", "ENGINES"]
+
+ENGINES = ("local", "ray")
+
+
+@dataclass
+class ExtractionSummary:
+    """Counts and throughput of one `extract_file` run (skipped = already in the output file)."""
+
+    matched: int = 0
+    incomplete: int = 0
+    failed: int = 0
+    skipped: int = 0
+    output_tokens: int = 0
+    seconds: float = 0.0
+    dropped_bytes: int = 0
+    engine: str = "local"
+    by_stop_reason: dict = field(default_factory=dict)
+
+    @property
+    def generated(self) -> int:
+        return self.matched + self.incomplete
+
+    @property
+    def prompts_per_second(self) -> float:
+        return self.generated / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.output_tokens / self.seconds if self.seconds > 0 else 0.0
+
+    def add(self, record: ExtractionRecord) -> None:
+        status = record.status
+        setattr(self, status, getattr(self, status) + 1)
+        self.output_tokens += record.output_tokens
+        self.by_stop_reason[record.stop_reason] = self.by_stop_reason.get(record.stop_reason, 0) + 1
+
+    def add_json(self, record: dict) -> None:
+        """Count a record given as its JSON object (as the Ray engine returns them)."""
+        status = record.get("status", STATUS_FAILED)
+        setattr(self, status, getattr(self, status) + 1)
+        self.output_tokens += int(record.get("output_tokens", 0))
+        reason = record.get("stop_reason", STOP_INPUT_ERROR)
+        self.by_stop_reason[reason] = self.by_stop_reason.get(reason, 0) + 1
+
+    def lines(self) -> list[str]:
+        total = self.matched + self.incomplete + self.failed
+        lines = [
+            f"{total} written ({self.engine}): {self.matched} matched, {self.incomplete} incomplete, "
+            f"{self.failed} failed; {self.skipped} already done before this run",
+            f"{self.generated} prompts, {self.output_tokens} output tokens in {self.seconds:.1f} s: "
+            f"{self.prompts_per_second:.2f} prompts/s, {self.tokens_per_second:.1f} tokens/s",
+        ]
+        if self.dropped_bytes:
+            lines.append(f"dropped a cut-off last line ({self.dropped_bytes} bytes) left by an interrupted run")
+        return lines
+
+
+class _Progress:
+    """A tqdm bar counting prompts (prompts/s) with tokens/s beside it; silent when disabled."""
+
+    def __init__(self, enabled: bool, total: int, initial: int):
+        self.bar = None
+        self.tokens = 0
+        self.started = time.perf_counter()
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=initial, unit="prompt", dynamic_ncols=True, file=sys.stderr)
+
+    def update(self, prompts: int, tokens: int) -> None:
+        self.tokens += tokens
+        if self.bar is not None:
+            self.bar.update(prompts)
+            elapsed = time.perf_counter() - self.started
+            self.bar.set_postfix_str(f"{self.tokens / elapsed if elapsed > 0 else 0.0:.1f} tokens/s", refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class FileRun:
+    """The shared part of a file extraction, whatever the engine: resume, writing, counts, progress.
+
+    An engine reads `items()` (input items not done yet) and hands back records with `write`
+    (an `ExtractionRecord`) or `write_json_line` (a record already encoded by a Ray worker).
+    """
+
+    def __init__(
+        self, input_path, output_path, *, field: str, id_field: str, input_format: str, progress: bool, engine: str
+    ):
+        self.input_path = Path(input_path)
+        if not self.input_path.is_file():
+            raise ExtractionOptionsError(f"input file {self.input_path} does not exist")
+        self.reading = dict(field=field, id_field=id_field, input_format=input_format)
+        self.output = ResultFile.open(output_path)
+        self.summary = ExtractionSummary(dropped_bytes=self.output.dropped_bytes, engine=engine)
+        done = len(self.output.done_ids) + len(self.output.done_lines)
+        total = count_prompt_lines(self.input_path)
+        self.progress = _Progress(progress, total=max(total, done), initial=min(done, total))
+        self.started = time.perf_counter()
+
+    def items(self) -> Iterator[PromptLine | BadLine]:
+        """Input items not done yet (those done are counted as skipped)."""
+        for item in read_prompts(self.input_path, **self.reading):
+            if self.output.is_done(item):
+                self.summary.skipped += 1
+                continue
+            yield item
+
+    def write(self, record: ExtractionRecord) -> None:
+        self.output.write(record.to_json())
+        self.summary.add(record)
+        self.progress.update(1, record.output_tokens)
+
+    def write_json_line(self, line: str) -> None:
+        """Write a record already encoded as one JSON line (from a Ray worker)."""
+        record = json.loads(line)
+        self.output.write_line(line)
+        self.summary.add_json(record)
+        self.progress.update(1, int(record.get("output_tokens", 0)))
+
+    def close(self) -> ExtractionSummary:
+        self.summary.seconds = time.perf_counter() - self.started
+        self.progress.close()
+        self.output.close()
+        return self.summary
+
+
+class LocalEngine:
+    """Generation in this process: loads (or takes) the model, resolves the target, runs batches in order."""
+
+    label = "local"
+
+    def __init__(self, model, tokenizer, device, target: dict, *, batch_size: int, max_new_tokens: int,
+                 jump_forward: bool | None, generate_kwargs: dict):
+        model, tokenizer = model_and_tokenizer(model, tokenizer, device)
+        self.extractor = Extractor(
+            model, tokenizer, resolve_target(model, tokenizer, **target),
+            max_new_tokens=max_new_tokens, jump_forward=jump_forward, **generate_kwargs,
+        )
+        self.batch_size = batch_size
+
+    def run(self, file_run: FileRun) -> None:
+        for record in self.extractor.records(file_run.items(), self.batch_size):
+            file_run.write(record)
+
+    def close(self) -> None:
+        pass
+
+
+def extract_file(
+    input_path,
+    output_path,
+    pattern=None,
+    *,
+    schema=None,
+    index=None,
+    model=None,
+    tokenizer=None,
+    device=None,
+    batch_size: int = 8,
+    max_new_tokens: int = 256,
+    field: str = "prompt",
+    id_field: str = "id",
+    input_format: str = "auto",
+    engine: str = "local",
+    workers: int = 2,
+    ray_address: str | None = None,
+    progress: bool = True,
+    jump_forward: bool | None = None,
+    **generate_kwargs,
+) -> ExtractionSummary:
+    """Extract every prompt of `input_path` into `output_path` (JSONL), resuming an earlier run.
+
+    Each result line is flushed as written; a rerun with the same output skips the ids (and
+    bad input lines) already there. Bad input lines become records with their line number and
+    the run goes on. `engine="ray"` runs generation on `workers` Ray Data actors (then `model`
+    must be a spec, "default" or a folder, that every worker loads itself). The options are
+    checked, the model loaded and the target compiled before the output file is touched.
+    """
+    if engine not in ENGINES:
+        raise ExtractionOptionsError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if batch_size < 1:
+        raise ExtractionOptionsError(f"batch_size must be at least 1, got {batch_size}")
+    target = {"pattern": pattern, "schema": schema, "index": index}
+    if engine == "ray":
+        from decode.extraction.ray import RayEngine
+
+        runner = RayEngine(
+            model, device, target, batch_size=batch_size, max_new_tokens=max_new_tokens, workers=workers,
+            address=ray_address, progress=progress, jump_forward=jump_forward, generate_kwargs=generate_kwargs,
+        )
+    else:
+        runner = LocalEngine(
+            model, tokenizer, device, target, batch_size=batch_size, max_new_tokens=max_new_tokens,
+            jump_forward=jump_forward, generate_kwargs=generate_kwargs,
+        )
+    file_run = FileRun(input_path, output_path, field=field, id_field=id_field, input_format=input_format,
+                       progress=progress, engine=runner.label)
+    try:
+        runner.run(file_run)
+    finally:
+        summary = file_run.close()
+        runner.close()
+    return summary
