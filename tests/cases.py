@@ -1,7 +1,7 @@
 """The shared, engine-independent case table: patterns with strings that must and must not match.
 
 Every engine test (DFA, token index, decoding) draws from `CASES`. The expectations are those of
-`re.fullmatch(pattern, text, re.ASCII)`; `tests/automaton/test_dfa_oracle.py` checks the table
+`re.fullmatch(pattern, text, re.ASCII)`; `tests/automaton/dfa/test_oracle.py` checks the table
 itself against `re`, so a wrong entry fails loudly instead of testing nothing.
 
     Case(name, pattern, matching, non_matching)

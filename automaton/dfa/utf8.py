@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from automaton.syntax.tree import CodePoints
+from automaton.syntax.charsets import SURROGATES, CodePoints
 
 __all__ = ["utf8_sequences"]
 
 ByteSequence = tuple[tuple[int, int], ...]
 
-_SURROGATES = (0xD800, 0xDFFF)
+_SURROGATES = SURROGATES[0]  # the one range of code points no UTF-8 text holds
+
 # The largest code point encoded with 1, 2 and 3 bytes.
 _LENGTH_LIMITS = (0x7F, 0x7FF, 0xFFFF)
 

@@ -29,7 +29,7 @@ Semantics:
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 from automaton.errors import EmptyLanguageError, InvalidSchemaError
 from automaton.json_schema.layout import Layout
@@ -39,7 +39,7 @@ from automaton.json_schema.translate import Translator
 __all__ = ["json_schema_to_regex", "InvalidSchemaError"]
 
 
-def _check_count(name: str, value: Optional[int]) -> None:
+def _check_count(name: str, value: int | None) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise InvalidSchemaError(name, "", f"option {name} must be None or a non-negative integer, not {value!r}")
 
@@ -47,8 +47,8 @@ def _check_count(name: str, value: Optional[int]) -> None:
 def json_schema_to_regex(
     schema: Any,
     *,
-    whitespace: Optional[int] = None,
-    indent: Optional[int] = None,
+    whitespace: int | None = None,
+    indent: int | None = None,
     max_recursion: int = 3,
     strict: bool = True,
 ) -> str:
@@ -62,7 +62,10 @@ def json_schema_to_regex(
     translator = Translator(root, Layout(whitespace=whitespace, indent=indent), max_recursion, strict)
     regex = translator.translate(root, "", 0)
     if translator.dropped:
-        listed = "; ".join(f"{keyword} at {pointer}" + (f" ({reason})" if reason else "") for keyword, pointer, reason in translator.dropped)
+        listed = "; ".join(
+            f"{keyword} at {pointer}" + (f" ({reason})" if reason else "")
+            for keyword, pointer, reason in translator.dropped
+        )
         warnings.warn(f"JSON-schema keywords not enforced: {listed}", UserWarning, stacklevel=2)
     if regex is None:
         raise EmptyLanguageError(

@@ -6,7 +6,7 @@ is kept sound by allowing at most one element (refused when `minItems` asks for 
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from automaton.json_schema.regex_text import Regex, alternation, optional, repeat, sequence
 
@@ -19,7 +19,7 @@ __all__ = ["array_regex", "ITEMS_CAP"]
 ITEMS_CAP = 64
 
 
-def array_regex(translator: "Translator", schema: dict, pointer: str, depth: int) -> Regex:
+def array_regex(translator: Translator, schema: dict, pointer: str, depth: int) -> Regex:
     layout = translator.layout
     items = schema.get("items")
     if isinstance(items, list):
@@ -29,7 +29,7 @@ def array_regex(translator: "Translator", schema: dict, pointer: str, depth: int
         prefix, prefix_key = list(schema.get("prefixItems", []) or []), "prefixItems"
         rest, rest_key = (True if items is None else items), "items"
     low = int(schema.get("minItems", 0) or 0)
-    high: Optional[int] = schema.get("maxItems")
+    high: int | None = schema.get("maxItems")
     high = None if high is None else int(high)
     if high is not None and high > ITEMS_CAP:
         # Shorter arrays still satisfy maxItems; the automaton grows with the bound.

@@ -19,7 +19,7 @@ the alternation (a smaller but sound set).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from automaton.errors import UnsupportedSchemaError
 from automaton.json_schema.literals import json_kind
@@ -34,7 +34,7 @@ ALL_KINDS = frozenset({"null", "boolean", "object", "array", "string", "integer"
 _MAX_DEPTH = 8
 
 
-def _flat(tr: "Translator", schema: Any) -> Any:
+def _flat(tr: Translator, schema: Any) -> Any:
     """The schema with top-level $ref/allOf merged, or None when that fails (without reporting)."""
     saved = tr.strict
     tr.strict = True
@@ -46,7 +46,7 @@ def _flat(tr: "Translator", schema: Any) -> Any:
         tr.strict = saved
 
 
-def _type_kinds(tr: "Translator", schema: dict, produced: bool) -> set[str]:
+def _type_kinds(tr: Translator, schema: dict, produced: bool) -> set[str]:
     if "type" not in schema and not produced:
         return set(ALL_KINDS)
     try:
@@ -77,7 +77,7 @@ def _value_kinds(values: list, produced: bool) -> set[str]:
     return kinds
 
 
-def _fixed_values(schema: dict) -> Optional[list]:
+def _fixed_values(schema: dict) -> list | None:
     if "const" in schema:
         return [schema["const"]]
     if "enum" in schema and isinstance(schema["enum"], list):
@@ -85,7 +85,7 @@ def _fixed_values(schema: dict) -> Optional[list]:
     return None
 
 
-def _kinds(tr: "Translator", schema: Any, produced: bool, depth: int = 0) -> set[str]:
+def _kinds(tr: Translator, schema: Any, produced: bool, depth: int = 0) -> set[str]:
     """Kinds the translator may produce (`produced`) or a validator may accept for `schema`."""
     if schema is True:
         return set(ALL_KINDS)
@@ -125,7 +125,11 @@ def _forbids(schema: dict, name: str) -> bool:
     properties = schema.get("properties", {}) or {}
     if properties.get(name) is False:
         return True
-    return name not in properties and not schema.get("patternProperties") and schema.get("additionalProperties") is False
+    return (
+        name not in properties
+        and not schema.get("patternProperties")
+        and schema.get("additionalProperties") is False
+    )
 
 
 def _value_schema(schema: dict, name: str) -> Any:
@@ -145,7 +149,7 @@ def _value_schema(schema: dict, name: str) -> Any:
     return None
 
 
-def _disjoint(tr: "Translator", produced: Any, accepted: Any, depth: int = 0) -> bool:
+def _disjoint(tr: Translator, produced: Any, accepted: Any, depth: int = 0) -> bool:
     """True when no instance the translator produces for `produced` is accepted by `accepted`."""
     if depth > _MAX_DEPTH:
         return False
@@ -169,13 +173,13 @@ def _disjoint(tr: "Translator", produced: Any, accepted: Any, depth: int = 0) ->
     return any(_never_written(fp, name) for name in fa.get("required", []) or [])
 
 
-def _excludes_value(tr: "Translator", mine: Any, other: dict, name: str) -> bool:
+def _excludes_value(tr: Translator, mine: Any, other: dict, name: str) -> bool:
     """True when every value produced for `mine` fails what `other` asks of key `name`."""
     theirs = _value_schema(other, name)
     return theirs is not None and _disjoint(tr, mine, theirs)
 
 
-def _strengthened(tr: "Translator", branch: Any, others: list) -> Any:
+def _strengthened(tr: Translator, branch: Any, others: list) -> Any:
     """`branch` made to always write a key that each overlapping other branch forbids, or None."""
     flat = _flat(tr, branch)
     if not isinstance(flat, dict) or _kinds(tr, flat, True) != {"object"}:
@@ -199,7 +203,7 @@ def _strengthened(tr: "Translator", branch: Any, others: list) -> Any:
     return stronger if all(_disjoint(tr, stronger, other) for other in others) else None
 
 
-def exclusive_branches(tr: "Translator", branches: list, pointer: str) -> list[tuple[int, Any]]:
+def exclusive_branches(tr: Translator, branches: list, pointer: str) -> list[tuple[int, Any]]:
     """(index, schema to produce from) of the branches that can be made to exclude all the others.
 
     The schema is the branch itself, or the branch with a key made required that the

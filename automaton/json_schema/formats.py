@@ -24,8 +24,6 @@ nothing here (`format_regex` returns `None` for them and `is_known_format` tells
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from automaton.json_schema.integers import integer_range
 
 __all__ = ["format_regex", "is_known_format", "KNOWN_FORMATS"]
@@ -113,6 +111,6 @@ def is_known_format(name: str) -> bool:
     return name in KNOWN_FORMATS or name in _UNSUPPORTED_STANDARD
 
 
-def format_regex(name: str) -> Optional[str]:
+def format_regex(name: str) -> str | None:
     """The body regex (inside the quotes) of a string in format `name`, or None if there is none here."""
     return _BODIES.get(name)

@@ -11,8 +11,6 @@ range, or `None` when the range is empty.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from automaton.json_schema.regex_text import Regex, alternation, repeat, sequence
 
 __all__ = ["integer_range", "ANY_INTEGER"]
@@ -57,7 +55,7 @@ def _prefixed(prefix: str, tails: list[str]) -> list[str]:
     return [prefix + "(" + "|".join(tails) + ")"]
 
 
-def _natural_range(low: int, high: Optional[int]) -> list[str]:
+def _natural_range(low: int, high: int | None) -> list[str]:
     """Alternatives for the canonical spellings of the naturals in [low, high], low >= 0."""
     out: list[str] = []
     if high is not None and high < low:
@@ -102,7 +100,7 @@ def _merge_leading_zero(out: list[str]) -> list[str]:
     return out
 
 
-def integer_range(low: Optional[int], high: Optional[int]) -> Regex:
+def integer_range(low: int | None, high: int | None) -> Regex:
     """Canonical decimal integers n with low <= n <= high (`None`: unbounded that side)."""
     if low is not None and high is not None and low > high:
         return None

@@ -11,17 +11,16 @@ between items, the one between a key and its value, and an empty container:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
-from automaton.json_schema.regex_text import literal
+from automaton.syntax.render import literal
 
 __all__ = ["Layout"]
 
 
 @dataclass(frozen=True)
 class Layout:
-    whitespace: Optional[int] = None
-    indent: Optional[int] = None
+    whitespace: int | None = None
+    indent: int | None = None
 
     def _gap(self) -> str:
         if not self.whitespace:

@@ -14,8 +14,9 @@ import math
 
 from automaton.json_schema.layout import Layout
 from automaton.json_schema.numbers import ANY_NUMBER
-from automaton.json_schema.regex_text import alternation, literal, repeat, sequence
+from automaton.json_schema.regex_text import alternation, repeat, sequence
 from automaton.json_schema.strings import ANY_STRING
+from automaton.syntax.render import literal
 
 __all__ = ["value_literal", "any_value", "ANY_SCALAR", "json_kind"]
 
@@ -49,7 +50,9 @@ def value_literal(value, layout: Layout, depth: int) -> str:
         if not value:
             return layout.empty("{}")
         items = [
-            literal(json.dumps(str(key), ensure_ascii=False)) + layout.key_separator() + value_literal(item, layout, depth + 1)
+            literal(json.dumps(str(key), ensure_ascii=False))
+            + layout.key_separator()
+            + value_literal(item, layout, depth + 1)
             for key, item in value.items()
         ]
         return layout.open("{", depth) + layout.item_separator(depth).join(items) + layout.close("}", depth)

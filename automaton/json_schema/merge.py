@@ -59,7 +59,7 @@ def _merge_types(a: dict, b: dict) -> list[str] | None:
         chosen = ta if tb is None else tb
         return None if chosen is None else sorted(chosen)
     out = ta & tb
-    if "integer" in ta and "number" in tb or "number" in ta and "integer" in tb:
+    if ("integer" in ta and "number" in tb) or ("number" in ta and "integer" in tb):
         out.add("integer")
     return sorted(out)
 
@@ -118,7 +118,8 @@ def merge_schemas(a: dict, b: dict) -> dict:
             out[key] = min(va, vb)
         elif key == "uniqueItems":
             out[key] = bool(va) or bool(vb)
-        elif key in ("items", "additionalItems", "propertyNames", "contains") and not isinstance(va, list) and not isinstance(vb, list):
+        elif (key in ("items", "additionalItems", "propertyNames", "contains")
+              and not isinstance(va, list) and not isinstance(vb, list)):
             out[key] = _both(va, vb)
         elif key == "enum":
             out[key] = [v for v in va if any(json_equal(v, w) for w in vb)]

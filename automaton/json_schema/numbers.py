@@ -19,10 +19,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
-from typing import Optional
 
 from automaton.json_schema.integers import integer_range
-from automaton.json_schema.regex_text import Regex, alternation, char_class, sequence
+from automaton.json_schema.regex_text import Regex, alternation, sequence
+from automaton.syntax.render import char_class
 
 __all__ = ["Bound", "ANY_NUMBER", "integer_bounds", "number_range"]
 
@@ -41,7 +41,7 @@ class Bound:
     inclusive: bool
 
 
-def integer_bounds(low: Optional[Bound], high: Optional[Bound]) -> tuple[Optional[int], Optional[int]]:
+def integer_bounds(low: Bound | None, high: Bound | None) -> tuple[int | None, int | None]:
     """Inclusive integer bounds equivalent to `low`/`high` for integer instances (exact comparison)."""
     lo = hi = None
     if low is not None:
@@ -84,7 +84,7 @@ def _split(value: Decimal) -> tuple[int, str]:
     return integer, digits
 
 
-def _fraction_digits(low: Optional[str], low_incl: bool, high: Optional[str], high_incl: bool, allow_empty: bool) -> Regex:
+def _fraction_digits(low: str | None, low_incl: bool, high: str | None, high_incl: bool, allow_empty: bool) -> Regex:
     """Digit strings S (empty allowed when `allow_empty`) with 0.S between 0.low and 0.high.
 
     `low`/`high` are digit strings without trailing zeros ("" means zero), `None` means no bound.
@@ -122,7 +122,7 @@ def _fraction_digits(low: Optional[str], low_incl: bool, high: Optional[str], hi
     return alternation(options)
 
 
-def _magnitude_fractions(low: Optional[Decimal], low_incl: bool, high: Optional[Decimal], high_incl: bool) -> Regex:
+def _magnitude_fractions(low: Decimal | None, low_incl: bool, high: Decimal | None, high_incl: bool) -> Regex:
     """Spellings `I.F` (I canonical, F non-empty) of non-negative values in the given decimal range."""
     lo_int, lo_frac = _split(low) if low is not None else (0, None)
     if low is None:
@@ -137,14 +137,15 @@ def _magnitude_fractions(low: Optional[Decimal], low_incl: bool, high: Optional[
         same = hi_int == lo_int
         tail = _fraction_digits(lo_frac, low_incl, hi_frac if same else None, high_incl, False)
         options.append(sequence(str(lo_int), r"\.", tail))
-    if hi_int is not None and (free_lo <= hi_int) and not (lo_frac is not None and hi_int == lo_int and free_lo != lo_int):
-        lower = lo_frac if (lo_frac is not None and hi_int == lo_int) else None
+    same_as_low = lo_frac is not None and hi_int == lo_int
+    if hi_int is not None and (free_lo <= hi_int) and not (same_as_low and free_lo != lo_int):
+        lower = lo_frac if same_as_low else None
         tail = _fraction_digits(lower, low_incl, hi_frac, high_incl, False)
         options.append(sequence(str(hi_int), r"\.", tail))
     return alternation(options)
 
 
-def number_range(low: Optional[Bound], high: Optional[Bound]) -> Regex:
+def number_range(low: Bound | None, high: Bound | None) -> Regex:
     """JSON numbers within `low`/`high`; `None` when no number is."""
     if low is None and high is None:
         return ANY_NUMBER
@@ -164,9 +165,11 @@ def number_range(low: Optional[Bound], high: Optional[Bound]) -> Regex:
     fractions: list[Regex] = []
     if f_lo is None or f_hi is None or f_lo <= f_hi:
         if f_hi is None or f_hi >= 0:
-            fractions.append(_magnitude_fractions(max(f_lo, Decimal(0)) if f_lo is not None else Decimal(0), True, f_hi, True))
+            mag_lo = max(f_lo, Decimal(0)) if f_lo is not None else Decimal(0)
+            fractions.append(_magnitude_fractions(mag_lo, True, f_hi, True))
         if f_lo is None or f_lo < 0:
             mag_lo = Decimal(0) if f_hi is None or f_hi >= 0 else -f_hi
             mag_lo_incl = not (f_hi is None or f_hi >= 0)
-            fractions.append(sequence("-", _magnitude_fractions(mag_lo, mag_lo_incl, None if f_lo is None else -f_lo, True)))
+            mag_hi = None if f_lo is None else -f_lo
+            fractions.append(sequence("-", _magnitude_fractions(mag_lo, mag_lo_incl, mag_hi, True)))
     return alternation([integers, *fractions])

@@ -23,21 +23,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from automaton.json_schema.refs import escape_pointer_token
-from automaton.json_schema.regex_text import (
-    MAX_CODE_POINT,
-    Regex,
-    alternation,
-    char_class,
-    literal,
-    optional,
-    repeat,
-    sequence,
-    subtract_ranges,
-)
+from automaton.json_schema.regex_text import Regex, alternation, optional, repeat, sequence
 from automaton.json_schema.strings import RAW_CHAR
+from automaton.syntax.charsets import complement, normalize
+from automaton.syntax.render import char_class, literal
 
 if TYPE_CHECKING:  # pragma: no cover
     from automaton.json_schema.translate import Translator
@@ -49,7 +41,7 @@ __all__ = ["object_regex", "key_excluding"]
 class _Extras:
     key: str
     value: str
-    max_count: Optional[int]
+    max_count: int | None
 
 
 def key_excluding(names: list[str]) -> str:
@@ -69,14 +61,14 @@ def key_excluding(names: list[str]) -> str:
         for ch in children:
             options.append(sequence(literal(ch), body(node[ch])))
         excluded = [(0, 0x1F), (0x22, 0x22), (0x5C, 0x5C)] + [(ord(c), ord(c)) for c in children]
-        first = char_class(subtract_ranges([(0, MAX_CODE_POINT)], excluded))
+        first = char_class(complement(normalize(excluded)))
         options.append(sequence(first, RAW_CHAR + "*"))
         return alternation(options)
 
     return '"' + (body(trie) or "") + '"'
 
 
-def _pattern_matches(translator: "Translator", pattern: str, name: str, pointer: str) -> bool:
+def _pattern_matches(translator: Translator, pattern: str, name: str, pointer: str) -> bool:
     try:
         return re.search(pattern, name) is not None
     except re.error:
@@ -98,7 +90,7 @@ def _nonempty_subsets(items: list[str], sep: str) -> str:
     return alternation([left, right])
 
 
-def object_regex(translator: "Translator", schema: dict, pointer: str, depth: int) -> Regex:
+def object_regex(translator: Translator, schema: dict, pointer: str, depth: int) -> Regex:
     layout = translator.layout
     properties: dict[str, Any] = dict(schema.get("properties", {}) or {})
     required = list(dict.fromkeys(schema.get("required", []) or []))
@@ -161,7 +153,8 @@ def object_regex(translator: "Translator", schema: dict, pointer: str, depth: in
                 room -= 1
         items = kept
         if extras is not None:
-            extras.max_count = max_props - len(items) if extras.max_count is None else min(extras.max_count, max_props - len(items))
+            room_left = max_props - len(items)
+            extras.max_count = room_left if extras.max_count is None else min(extras.max_count, room_left)
             if extras.max_count <= 0:
                 extras = None
 
@@ -215,7 +208,8 @@ def _apply_dependencies(translator, schema, properties, required, pointer) -> No
             for n in needed:
                 if n not in properties:
                     properties[n] = _unnamed_schema(
-                        translator, n, schema.get("patternProperties", {}) or {}, schema.get("additionalProperties"), pointer
+                        translator, n, schema.get("patternProperties", {}) or {}, schema.get("additionalProperties"),
+                        pointer,
                     )
                 if n not in required:
                     required.append(n)
@@ -241,7 +235,7 @@ def _names_rejected(translator, schema, properties, pointer, depth) -> list[str]
     return [n for n in properties if not compiled.fullmatch(json.dumps(n, ensure_ascii=False))]
 
 
-def _extras(translator, schema, properties, pattern_props, additional, pointer, depth) -> Optional[_Extras]:
+def _extras(translator, schema, properties, pattern_props, additional, pointer, depth) -> _Extras | None:
     """How extra keys may be written, or None when they may not appear."""
     names = list(properties)
     if pattern_props:
@@ -253,7 +247,8 @@ def _extras(translator, schema, properties, pattern_props, additional, pointer, 
         key_body = translator.pattern_key(pattern, f"{pointer}/patternProperties")
         if key_body is None:
             return None
-        value = translator.translate(value_schema, f"{pointer}/patternProperties/{escape_pointer_token(pattern)}", depth + 1)
+        value_pointer = f"{pointer}/patternProperties/{escape_pointer_token(pattern)}"
+        value = translator.translate(value_schema, value_pointer, depth + 1)
         return None if value is None else _Extras(f'"{key_body}"', value, None)
     if additional is False:
         return None
@@ -264,7 +259,8 @@ def _extras(translator, schema, properties, pattern_props, additional, pointer, 
     if schema.get("propertyNames") not in (None, True, {}):
         if names:
             return None
-        key = translator.compact_regex({"allOf": [schema["propertyNames"], {"type": "string"}]}, f"{pointer}/propertyNames")
+        names_schema = {"allOf": [schema["propertyNames"], {"type": "string"}]}
+        key = translator.compact_regex(names_schema, f"{pointer}/propertyNames")
     else:
         key = key_excluding(names)
     value = translator.translate(additional, f"{pointer}/additionalProperties", depth + 1)

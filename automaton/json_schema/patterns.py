@@ -18,34 +18,23 @@ What is kept sound, and how:
 """
 from __future__ import annotations
 
-import functools
-import sys
-from typing import Optional
-
-from automaton.json_schema.regex_text import (
-    MAX_CODE_POINT,
-    Regex,
-    alternation,
-    normalize_ranges,
-    repeat,
-    sequence,
-    subtract_ranges,
-)
+from automaton.json_schema.regex_text import Regex, alternation, repeat, sequence
 from automaton.json_schema.strings import JSON_CHAR, encoded_chars
-
-if sys.version_info >= (3, 11):
-    import re._constants as _c  # type: ignore[import-not-found]
-    import re._parser as _parser  # type: ignore[import-not-found]
-else:  # pragma: no cover
-    import sre_constants as _c
-    import sre_parse as _parser
+from automaton.syntax.charsets import (
+    ANY,
+    ANY_BUT_NEWLINE,
+    ASCII_CLASSES,
+    CodePoints,
+    complement,
+    normalize,
+    unicode_class,
+)
+from automaton.syntax.python_re import CLASS_ESCAPES
+from automaton.syntax.python_re import sre_constants as _c
+from automaton.syntax.python_re import sre_parse as _parser
 
 __all__ = ["PatternError", "pattern_body", "pattern_width"]
 
-_ALL = [(0, MAX_CODE_POINT)]
-_DIGIT_ASCII = [(0x30, 0x39)]
-_WORD_ASCII = [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)]
-_SPACE_ASCII = [(0x09, 0x0D), (0x20, 0x20)]
 _BEGIN = {_c.AT_BEGINNING, _c.AT_BEGINNING_STRING}
 _END = {_c.AT_END, _c.AT_END_STRING}
 
@@ -54,45 +43,16 @@ class PatternError(Exception):
     """The pattern cannot be turned into a regular expression here (the reason is the message)."""
 
 
-@functools.lru_cache(maxsize=None)
-def _unicode_ranges(predicate_name: str) -> tuple[tuple[int, int], ...]:
-    """Code point ranges of every character that Python's Unicode `\\d`, `\\w` or `\\s` matches."""
-    predicate = {
-        "digit": str.isdecimal,
-        "word": lambda c: c.isalnum() or c == "_",
-        "space": lambda c: c.isspace() or c in "\x1c\x1d\x1e\x1f\x85",
-    }[predicate_name]
-    ranges = []
-    start = None
-    for code in range(MAX_CODE_POINT + 2):
-        inside = code <= MAX_CODE_POINT and predicate(chr(code))
-        if inside and start is None:
-            start = code
-        elif not inside and start is not None:
-            ranges.append((start, code - 1))
-            start = None
-    return tuple(ranges)
-
-
-def _category(name) -> tuple[list, list]:
-    """(subset, superset) ranges of a category: the ASCII members, then every Unicode member."""
-    table = {
-        _c.CATEGORY_DIGIT: (_DIGIT_ASCII, "digit"),
-        _c.CATEGORY_WORD: (_WORD_ASCII, "word"),
-        _c.CATEGORY_SPACE: (_SPACE_ASCII, "space"),
-    }
-    for positive, negative in (
-        (_c.CATEGORY_DIGIT, _c.CATEGORY_NOT_DIGIT),
-        (_c.CATEGORY_WORD, _c.CATEGORY_NOT_WORD),
-        (_c.CATEGORY_SPACE, _c.CATEGORY_NOT_SPACE),
-    ):
-        ascii_members, unicode_name = table[positive]
-        if name == positive:
-            return list(ascii_members), list(_unicode_ranges(unicode_name))
-        if name == negative:
-            everything_but = subtract_ranges(_ALL, _unicode_ranges(unicode_name))
-            return everything_but, subtract_ranges(_ALL, ascii_members)
-    raise PatternError(f"unsupported character category {name}")
+def _category(name) -> tuple[CodePoints, CodePoints]:
+    """(subset, superset) of a class escape's code points: the ASCII members, then every Unicode
+    member; for a negated escape, every code point but the Unicode members, then all but the ASCII ones."""
+    if name not in CLASS_ESCAPES:
+        raise PatternError(f"unsupported character category {name}")
+    letter, negated = CLASS_ESCAPES[name]
+    ascii_members, unicode_members = ASCII_CLASSES[letter], unicode_class(letter)
+    if negated:
+        return complement(unicode_members), complement(ascii_members)
+    return ascii_members, unicode_members
 
 
 class _Translator:
@@ -100,7 +60,7 @@ class _Translator:
         self.pattern = pattern
 
     def chars(self, ranges) -> Regex:
-        return encoded_chars(normalize_ranges(ranges))
+        return encoded_chars(normalize(ranges))
 
     def char_set(self, items) -> tuple[list, list]:
         """(subset, superset) of the characters an `IN` item list matches, before negation."""
@@ -127,13 +87,13 @@ class _Translator:
         if op is _c.LITERAL:
             return self.chars([(av, av)])
         if op is _c.NOT_LITERAL:
-            return self.chars(subtract_ranges(_ALL, [(av, av)]))
+            return self.chars(complement(((av, av),)))
         if op is _c.ANY:
-            return self.chars(_ALL if dotall else subtract_ranges(_ALL, [(10, 10)]))
+            return self.chars(ANY if dotall else ANY_BUT_NEWLINE)
         if op is _c.IN:
             negated = bool(av) and av[0][0] is _c.NEGATE
             low, high = self.char_set(av)
-            return self.chars(subtract_ranges(_ALL, high) if negated else low)
+            return self.chars(complement(normalize(high)) if negated else low)
         if op is _c.BRANCH:
             return alternation([self.sequence(list(alt), dotall) for alt in av[1]])
         if op is _c.SUBPATTERN:
@@ -187,18 +147,18 @@ def _alternatives(items: list, anchored_start: bool = False) -> list[tuple[list,
     return [(items, anchored_start, anchored_end)]
 
 
-def _width(items: list) -> tuple[int, Optional[int]]:
+def _width(items: list) -> tuple[int, int | None]:
     sub = _parser.SubPattern(_parser.State(), items)
     low, high = sub.getwidth()
     return low, (None if high >= _c.MAXREPEAT else high)
 
 
-def pattern_width(regex: str) -> tuple[int, Optional[int]]:
+def pattern_width(regex: str) -> tuple[int, int | None]:
     """Shortest and longest match of `regex` in characters (None: unbounded)."""
     return _width(list(_parser.parse(regex)))
 
 
-def _fit_length(items: list, min_length: int, max_length: Optional[int]) -> Optional[list]:
+def _fit_length(items: list, min_length: int, max_length: int | None) -> list | None:
     """`items` with one repetition's bounds changed so the whole match has an allowed length,
     or None when that cannot be done by one repetition of a single character."""
     variable = [i for i, item in enumerate(items) if _width([item])[0] != _width([item])[1]]
@@ -242,7 +202,7 @@ def _with_unbounded_capped(items: list, extra: int) -> list:
     return out
 
 
-def _capped_to_fit(items: list, min_length: int, max_length: int) -> Optional[list]:
+def _capped_to_fit(items: list, min_length: int, max_length: int) -> list | None:
     """`items` with repetitions capped so every match is at most `max_length` long
     (the largest such cap), or None when even the minimum matches are too long or too short."""
     best = None
@@ -250,7 +210,7 @@ def _capped_to_fit(items: list, min_length: int, max_length: int) -> Optional[li
     while low_cap <= high_cap:
         middle = (low_cap + high_cap) // 2
         capped = _with_unbounded_capped(items, middle)
-        width_low, width_high = _width(capped)
+        _, width_high = _width(capped)
         if width_high is not None and width_high <= max_length:
             best = capped
             low_cap = middle + 1
@@ -261,7 +221,7 @@ def _capped_to_fit(items: list, min_length: int, max_length: int) -> Optional[li
     return best
 
 
-def pattern_body(pattern: str, min_length: int = 0, max_length: Optional[int] = None) -> Regex:
+def pattern_body(pattern: str, min_length: int = 0, max_length: int | None = None) -> Regex:
     """Body regex of JSON strings whose value `re.search(pattern, value)` finds, with
     min_length <= len(value) <= max_length; None when no string qualifies."""
     try:

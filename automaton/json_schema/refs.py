@@ -54,7 +54,7 @@ def resolve_ref(root: Any, ref: str) -> tuple[Any, str]:
     """The sub-schema `ref` points to in `root`, and its JSON pointer."""
     if not isinstance(ref, str):
         raise RefError("$ref must be a string")
-    base, hash_sign, fragment = ref.partition("#")
+    base, _, fragment = ref.partition("#")
     if base and base not in _root_ids(root):
         raise RefError(f"{ref!r} points outside this document")
     fragment = unquote(fragment)

@@ -6,7 +6,7 @@ regex, or None when no value of that type satisfies the schema.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from automaton.json_schema.formats import format_regex, is_known_format
 from automaton.json_schema.integers import integer_range
@@ -26,11 +26,11 @@ LENGTH_CAP = 256
 NULL = "null"
 
 
-def _body_width(body: str) -> tuple[int, Optional[int]]:
+def _body_width(body: str) -> tuple[int, int | None]:
     return pattern_width(body)
 
 
-def string_regex(translator: "Translator", schema: dict, pointer: str) -> Regex:
+def string_regex(translator: Translator, schema: dict, pointer: str) -> Regex:
     low = int(schema.get("minLength", 0) or 0)
     high = schema.get("maxLength")
     high = None if high is None else int(high)
@@ -41,7 +41,7 @@ def string_regex(translator: "Translator", schema: dict, pointer: str) -> Regex:
         return None
     fmt = schema.get("format")
     pattern = schema.get("pattern")
-    body: Optional[str] = None
+    body: str | None = None
     if isinstance(fmt, str) and is_known_format(fmt):
         body = format_regex(fmt)
         if body is None:
@@ -72,7 +72,7 @@ def string_regex(translator: "Translator", schema: dict, pointer: str) -> Regex:
     return string_of(JSON_CHAR, low, high)
 
 
-def _bounds(translator: "Translator", schema: dict, pointer: str) -> tuple[Optional[Bound], Optional[Bound]]:
+def _bounds(translator: Translator, schema: dict, pointer: str) -> tuple[Bound | None, Bound | None]:
     candidates_low = []
     candidates_high = []
     for key, inclusive, side in (("minimum", True, candidates_low), ("exclusiveMinimum", False, candidates_low),
@@ -93,7 +93,7 @@ def _bounds(translator: "Translator", schema: dict, pointer: str) -> tuple[Optio
     return low, high
 
 
-def _multiple_of_step(translator: "Translator", schema: dict, pointer: str) -> Optional[int]:
+def _multiple_of_step(translator: Translator, schema: dict, pointer: str) -> int | None:
     """The integer step that `multipleOf` asks for (1 when absent), or None when it is not handled."""
     step = schema.get("multipleOf")
     if step is None:
@@ -106,7 +106,7 @@ def _multiple_of_step(translator: "Translator", schema: dict, pointer: str) -> O
     return step
 
 
-def integer_regex(translator: "Translator", schema: dict, pointer: str) -> Regex:
+def integer_regex(translator: Translator, schema: dict, pointer: str) -> Regex:
     low, high = _bounds(translator, schema, pointer)
     lo, hi = integer_bounds(low, high)
     step = _multiple_of_step(translator, schema, pointer)
@@ -122,7 +122,7 @@ def integer_regex(translator: "Translator", schema: dict, pointer: str) -> Regex
     return integer_range(lo, hi)
 
 
-def number_regex(translator: "Translator", schema: dict, pointer: str) -> Regex:
+def number_regex(translator: Translator, schema: dict, pointer: str) -> Regex:
     if "multipleOf" in schema:
         return integer_regex(translator, schema, pointer)
     low, high = _bounds(translator, schema, pointer)

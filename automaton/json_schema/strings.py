@@ -12,17 +12,11 @@ pair decodes to one character, which would break the character counts of min/max
 """
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
-from automaton.json_schema.regex_text import (
-    MAX_CODE_POINT,
-    Regex,
-    alternation,
-    char_class,
-    repeat,
-    sequence,
-    subtract_ranges,
-)
+from automaton.json_schema.regex_text import Regex, alternation, repeat, sequence
+from automaton.syntax.charsets import difference, intersection
+from automaton.syntax.render import char_class
 
 __all__ = ["RAW_CHAR", "JSON_CHAR", "ANY_STRING", "string_of", "encoded_chars"]
 
@@ -38,7 +32,7 @@ _MUST_ESCAPE = [(0x00, 0x1F), (ord('"'), ord('"')), (ord("\\"), ord("\\"))]
 _HEX_DIGITS = "0123456789abcdef"
 
 
-def string_of(char: Regex, min_length: int = 0, max_length: Optional[int] = None) -> Regex:
+def string_of(char: Regex, min_length: int = 0, max_length: int | None = None) -> Regex:
     """A JSON string of `min_length`..`max_length` characters, each matching `char`."""
     body = repeat(char, min_length, max_length)
     if body is None:
@@ -71,8 +65,8 @@ def _escapes(codes: list[int]) -> Regex:
 def encoded_chars(ranges: Iterable[tuple[int, int]]) -> Regex:
     """One character from the code point `ranges`, spelled as `json.dumps(ensure_ascii=False)` spells it."""
     ranges = list(ranges)
-    raw = char_class(subtract_ranges(ranges, _MUST_ESCAPE))
+    raw = char_class(difference(ranges, _MUST_ESCAPE))
     codes: list[int] = []
-    for lo, hi in subtract_ranges(ranges, subtract_ranges([(0, MAX_CODE_POINT)], _MUST_ESCAPE)):
+    for lo, hi in intersection(ranges, _MUST_ESCAPE):
         codes.extend(range(lo, hi + 1))
     return alternation([raw, _escapes(codes)])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Optional
+from typing import Any
 
 from automaton.errors import InvalidSchemaError, UnsupportedSchemaError
 from automaton.json_schema.arrays import array_regex
@@ -67,7 +67,7 @@ class Translator:
         finally:
             self.layout = saved
 
-    def pattern_key(self, pattern: str, pointer: str) -> Optional[str]:
+    def pattern_key(self, pattern: str, pointer: str) -> str | None:
         try:
             return pattern_body(pattern)
         except PatternError as error:
@@ -101,8 +101,8 @@ class Translator:
             schema = self._not(schema, pointer)
             if schema is None:
                 return None
-        for key in UNSUPPORTED:
-            if key in schema:
+        for key in schema:  # in the schema's order (a set's order changes from one process to the next)
+            if key in UNSUPPORTED:
                 self.unsupported(key, pointer)
         if "enum" in schema or "const" in schema:
             return self._enum(schema, pointer, depth)
@@ -122,7 +122,7 @@ class Translator:
         finally:
             self._ref_depth[target_pointer] = count
 
-    def _flat(self, schema: Any, pointer: str, seen: int = 0, refs: Optional[list] = None) -> Any:
+    def _flat(self, schema: Any, pointer: str, seen: int = 0, refs: list | None = None) -> Any:
         """`schema` with its top-level `$ref` and `allOf` merged away (a bool stays a bool).
 
         The pointers of the references it follows are appended to `refs`."""
@@ -182,9 +182,7 @@ class Translator:
         if not isinstance(branches, list) or not branches:
             self.invalid(key, pointer, "must be a non-empty list of schemas")
         rest = {k: v for k, v in schema.items() if k != key}
-        merged = []
-        for i, branch in enumerate(branches):
-            merged.append({"allOf": [rest, branch]} if rest else branch)
+        merged = [{"allOf": [rest, branch]} if rest else branch for branch in branches]
         keep = list(enumerate(merged))
         if key == "oneOf" and len(merged) > 1:
             keep = exclusive_branches(self, merged, pointer)
@@ -193,7 +191,7 @@ class Translator:
                 keep = list(enumerate(merged))
         return alternation(self.translate(branch, f"{pointer}/{key}/{i}", depth) for i, branch in keep)
 
-    def _not(self, schema: dict, pointer: str) -> Optional[dict]:
+    def _not(self, schema: dict, pointer: str) -> dict | None:
         negated = self._flat(schema["not"], f"{pointer}/not")
         rest = {k: v for k, v in schema.items() if k != "not"}
         if negated is True or negated == {}:

@@ -1,12 +1,15 @@
 """Python `re` syntax -> syntax tree: the only importer of interegular.
 
     parse_regex(pattern) -> Node        (`automaton.syntax.parser`)
-    CodePoints, Node, CharSet, Concat, Alternation, Repeat   the tree (`automaton.syntax.tree`)
+    Node, CharSet, Concat, Alternation, Repeat   the tree (`automaton.syntax.tree`)
+    CodePoints                          a set of code points (`automaton.syntax.charsets`)
 
-`preparse` checks the pattern with Python's own parser first and rewrites what interegular
-does not read (`\\uXXXX` escapes, wide classes); `parser` turns interegular's parse into the
-tree; `tree` holds the nodes and the code-point set arithmetic. Errors (`RegexSyntaxError`,
-`UnsupportedRegexError`) reprint the pattern with a caret under the problem.
+`parser` checks the pattern with Python's own parser first, has `preparse` rewrite what
+interegular does not read (`\\uXXXX` escapes, wide classes), and turns interegular's parse into
+the tree; `tree` holds the nodes. `charsets` is the one home of code point set arithmetic and of
+what `\\d \\w \\s` and `.` stand for; `render` writes sets and text back as regex source;
+`python_re` reaches Python's own `re` parser (which JSON-schema `pattern`s are read with too).
+Errors (`RegexSyntaxError`, `UnsupportedRegexError`) reprint the pattern with a caret under the problem.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from automaton._lazy import lazy_exports
 
 _EXPORTS = {
     "parse_regex": "automaton.syntax.parser",
-    "CodePoints": "automaton.syntax.tree",
+    "CodePoints": "automaton.syntax.charsets",
     "Node": "automaton.syntax.tree",
     "CharSet": "automaton.syntax.tree",
     "Concat": "automaton.syntax.tree",

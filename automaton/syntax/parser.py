@@ -1,4 +1,4 @@
-"""Python regex syntax -> the `regex_ast` tree. The only module that imports interegular.
+"""Python regex syntax -> the syntax tree (`tree`). The only module that imports interegular.
 
 `parse_regex(pattern: str) -> Node`, in four steps:
 
@@ -36,29 +36,12 @@ from interegular.patterns import (
 from interegular.utils.simple_parser import NoMatch, nomatch
 
 from automaton.errors import RegexSyntaxError, UnsupportedRegexError
+from automaton.syntax.charsets import ANY, ANY_BUT_NEWLINE, ascii_case_fold, complement, normalize
 from automaton.syntax.preparse import Atom, Prepared, prepare
-from automaton.syntax.tree import (
-    EMPTY_STRING,
-    MAX_CODE_POINT,
-    Alternation,
-    CharSet,
-    Concat,
-    Node,
-    Repeat,
-    ascii_case_fold,
-    complement,
-    normalize,
-)
+from automaton.syntax.python_re import sre_parse
+from automaton.syntax.tree import EMPTY_STRING, Alternation, CharSet, Concat, Node, Repeat
 
 __all__ = ["parse_regex", "parse_prepared"]
-
-try:  # the parser behind re.compile: re._parser since Python 3.11, sre_parse before
-    from re._parser import parse as _re_parse
-except ImportError:
-    from sre_parse import parse as _re_parse
-
-_ANY = ((0, MAX_CODE_POINT),)
-_ANY_BUT_NEWLINE = ((0, 0x09), (0x0B, MAX_CODE_POINT))
 
 
 def parse_regex(pattern: str) -> Node:
@@ -94,7 +77,7 @@ def _check_with_re(pattern: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # re's FutureWarnings about possible set syntax
         try:
-            _re_parse(pattern)
+            sre_parse.parse(pattern)
         except re.error as error:
             raise RegexSyntaxError(pattern, error.pos, error.msg) from None
         except OverflowError as error:
@@ -191,7 +174,7 @@ class _Walk:
         if isinstance(item, _CharGroup):
             return self.char_set(item, flags)
         if item is _DOT:
-            return CharSet(_ANY if flags & _SINGLE_LINE else _ANY_BUT_NEWLINE)
+            return CharSet(ANY if flags & _SINGLE_LINE else ANY_BUT_NEWLINE)
         if item is _EMPTY:
             return EMPTY_STRING
         if isinstance(item, _NonCapturing):

@@ -13,7 +13,8 @@ Takes a pattern that Python's `re` already accepts. Gives `Prepared`:
 
 Classes and escapes are read here, as code point ranges, because interegular keeps a class as a
 set of characters (a wide range such as `[^\\x00-\\U0010ffff]` costs it a million-element set)
-and refuses `\\uXXXX`, `\\UXXXXXXXX` and `\\N{...}`. `\\d \\w \\s` are the ASCII classes.
+and refuses `\\uXXXX`, `\\UXXXXXXXX` and `\\N{...}`. `\\d \\w \\s` are the ASCII classes
+(`charsets.ASCII_CLASSES`).
 
 Constructs no finite automaton can express are refused here with `UnsupportedRegexError`
 carrying their position: backreferences, lookahead, lookbehind, conditionals, word boundaries,
@@ -25,11 +26,11 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from automaton.errors import RegexSyntaxError, UnsupportedRegexError
-from automaton.syntax.tree import CodePoints, complement, normalize
+from automaton.syntax.charsets import ASCII_CLASSES, CodePoints, complement, normalize
 
 __all__ = ["Atom", "Prepared", "prepare"]
 
@@ -56,10 +57,6 @@ def prepare(pattern: str) -> Prepared:
     return _Scanner(pattern).run()
 
 
-_DIGIT = ((ord("0"), ord("9")),)
-_WORD = normalize([(ord("0"), ord("9")), (ord("A"), ord("Z")), (ord("_"), ord("_")), (ord("a"), ord("z"))])
-_SPACE = normalize([(0x09, 0x0D), (0x20, 0x20)])
-_CATEGORIES = {"d": _DIGIT, "w": _WORD, "s": _SPACE}
 _CONTROL_ESCAPES = {"a": 0x07, "f": 0x0C, "n": 0x0A, "r": 0x0D, "t": 0x09, "v": 0x0B}
 _HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
 _OCTAL = "01234567"
@@ -228,8 +225,8 @@ class _Scanner:
         pattern = self.pattern
         kind = pattern[i + 1]
         lower = kind.lower()
-        if lower in _CATEGORIES and kind in "dDwWsS":
-            return Atom(_CATEGORIES[lower], negated=kind.isupper()), i + 2
+        if lower in ASCII_CLASSES and kind in "dDwWsS":
+            return Atom(ASCII_CLASSES[lower], negated=kind.isupper()), i + 2
         if kind in _CONTROL_ESCAPES:
             return _literal(_CONTROL_ESCAPES[kind]), i + 2
         if kind == "b" and in_class:

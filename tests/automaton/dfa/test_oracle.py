@@ -32,12 +32,12 @@ INVALID_PIECES = [b"\x80", b"\xbf", b"\xc0", b"\xc1\xbf", b"\xc0\xaf", b"\xe0\x8
                   b"\xed\xbf\xbf", b"\xf4\x90\x80\x80", b"\xf5", b"\xff", b"\xfe", b"\xe6", b"\xf0\x9f\x98"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compiled(pattern: str) -> automaton.ByteDFA:
     return automaton.compile_dfa(pattern)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def strings_matching(pattern: str):
     return st.from_regex(re.compile(pattern, re.ASCII), fullmatch=True)
 

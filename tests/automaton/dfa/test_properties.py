@@ -81,7 +81,7 @@ tried = {"patterns": 0, "texts": 0, "matches": 0}
 def report_count(request):
     yield
     line = (
-        f"test_dfa_properties: {tried['patterns']} random patterns, {tried['texts']} texts compared with re "
+        f"dfa/test_properties: {tried['patterns']} random patterns, {tried['texts']} texts compared with re "
         f"({tried['matches']} of them matches)"
     )
     capture = request.config.pluginmanager.getplugin("capturemanager")

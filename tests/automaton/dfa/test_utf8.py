@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from automaton.dfa.utf8 import utf8_sequences
-from automaton.syntax.tree import normalize
+from automaton.syntax.charsets import normalize
 
 SURROGATES = range(0xD800, 0xE000)
 

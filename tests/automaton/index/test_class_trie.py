@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import automaton
 from automaton.index.build import build_index
 from automaton.index.class_trie import class_trie, should_merge_classes
-from automaton.kernels import trie as _kernels
+from automaton.kernels import trie as trie_kernels
 from automaton.vocabulary.byte_trie import byte_trie
 from tests.cases import BENCH_PATTERNS
 
@@ -36,7 +36,7 @@ def test_quotient_trie_gives_each_class_string_one_node(tokens, n_classes, seed)
     dead_class = rng.random(n_classes) < 0.3
     vocab = automaton.Vocabulary.from_token_bytes(tokens + [None], eos_token_ids=[len(tokens)])
     trie = byte_trie(vocab)
-    parent, symbol, listed_tokens, listed_nodes = _kernels.quotient_trie(
+    parent, symbol, listed_tokens, listed_nodes = trie_kernels.quotient_trie(
         *trie.arrays, vocab.num_tokens, class_of, dead_class, trie.max_depth
     )
     assert len(set(listed_tokens.tolist())) == listed_tokens.shape[0], "a token listed twice"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import automaton
 from automaton import kernels
 from automaton.kernels import layout
-from automaton.kernels import records as _kernels
+from automaton.kernels import records as record_kernels
 
 
 def expected_records(tokens: list[bytes], classes: np.ndarray, eos_ids: list[int]) -> tuple[np.ndarray, bytes]:
@@ -56,7 +56,7 @@ def kernel_arguments(tokens, classes, eos_ids):
 @given(token_cases())
 def test_token_records_hold_each_tokens_length_and_classes(case):
     tokens, classes, eos_ids = case
-    assert_records(_kernels.token_records(*kernel_arguments(tokens, classes, eos_ids)),
+    assert_records(record_kernels.token_records(*kernel_arguments(tokens, classes, eos_ids)),
                    expected_records(tokens, classes, eos_ids))
 
 

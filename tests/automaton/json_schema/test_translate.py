@@ -114,8 +114,12 @@ def _decimal_candidates():
     return sorted(values)
 
 
-@pytest.mark.parametrize("low", [None, Bound(0, True), Bound(0.5, False), Bound(-2.25, True), Bound(-1, False), Bound(0.1, True)])
-@pytest.mark.parametrize("high", [None, Bound(1, True), Bound(0.3, False), Bound(10, False), Bound(2.75, True), Bound(-0.5, True)])
+@pytest.mark.parametrize(
+    "low", [None, Bound(0, True), Bound(0.5, False), Bound(-2.25, True), Bound(-1, False), Bound(0.1, True)]
+)
+@pytest.mark.parametrize(
+    "high", [None, Bound(1, True), Bound(0.3, False), Bound(10, False), Bound(2.75, True), Bound(-0.5, True)]
+)
 def test_number_range_is_sound_and_covers_short_decimals(low, high):
     regex = number_range(low, high)
     compiled = re.compile(regex or "(?!)")
@@ -187,8 +191,8 @@ def test_pattern_with_length_bounds():
     regex = assert_sound(schema, n=40)
     assert accepts(regex, "abcd") and accepts(regex, "abcdef")
     assert not accepts(regex, "abc") and not accepts(regex, "abcdef0")
-    assert accepts(json_schema_to_regex({"type": "string", "pattern": "[0-9a-fA-F]+", "minLength": 12, "maxLength": 12}),
-                   "0123456789ab")
+    hex12 = json_schema_to_regex({"type": "string", "pattern": "[0-9a-fA-F]+", "minLength": 12, "maxLength": 12})
+    assert accepts(hex12, "0123456789ab")
 
 
 @pytest.mark.parametrize("pattern", ["(a)\\1", "(?=a)a", "a\\b", "(?i)abc", "^a^b", "(?<!x)y", "(?P<n>a)(?P=n)"])
@@ -279,7 +283,9 @@ def test_required_and_optional_properties():
 
 
 def test_additional_properties():
-    closed = json_schema_to_regex({"type": "object", "properties": {"a": {"type": "integer"}}, "additionalProperties": False})
+    closed = json_schema_to_regex(
+        {"type": "object", "properties": {"a": {"type": "integer"}}, "additionalProperties": False}
+    )
     assert not re.fullmatch(closed, '{"a":1,"z":2}')
     typed = assert_sound({"type": "object", "properties": {"a": {"type": "integer"}},
                           "additionalProperties": {"type": "string"}}, n=60)
@@ -291,18 +297,23 @@ def test_additional_properties():
 
 
 def test_min_and_max_properties():
-    schema = {"type": "object", "properties": {n: {"type": "integer"} for n in "abcd"}, "minProperties": 2, "maxProperties": 3}
+    schema = {"type": "object", "properties": {n: {"type": "integer"} for n in "abcd"},
+              "minProperties": 2, "maxProperties": 3}
     assert_sound(schema, n=60)
     regex = json_schema_to_regex(schema)
     assert accepts(regex, {"a": 1, "b": 2}) and not accepts(regex, {"a": 1})
-    one = json_schema_to_regex({"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}, "minProperties": 1})
+    one = json_schema_to_regex(
+        {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}, "minProperties": 1}
+    )
     assert accepts(one, {"b": 2}) and not accepts(one, {})
 
 
 def test_object_soundness_with_dependencies_and_pattern_properties():
     assert_sound({"type": "object", "properties": {"card": {"type": "string"}, "billing": {"type": "string"}},
                   "dependencies": {"card": ["billing"]}})
-    assert_sound({"type": "object", "patternProperties": {"^x-[a-z]+$": {"type": "integer"}}, "additionalProperties": False})
+    assert_sound(
+        {"type": "object", "patternProperties": {"^x-[a-z]+$": {"type": "integer"}}, "additionalProperties": False}
+    )
     assert_sound({"type": "object", "properties": {"x-a": {"type": "number"}},
                   "patternProperties": {"^x-": {"type": "integer", "minimum": 0}}})
 
@@ -375,15 +386,15 @@ def test_all_of_merges_objects():
 
 
 def test_refs_and_recursion():
-    tree = {"$defs": {"node": {"type": "object", "properties": {"v": {"type": "integer"},
-                                                                 "kids": {"type": "array", "items": {"$ref": "#/$defs/node"}}},
+    kids = {"type": "array", "items": {"$ref": "#/$defs/node"}}
+    tree = {"$defs": {"node": {"type": "object", "properties": {"v": {"type": "integer"}, "kids": kids},
                                "required": ["v"], "additionalProperties": False}},
             "$ref": "#/$defs/node"}
     regex = assert_sound(tree, max_recursion=3)
     assert accepts(regex, {"v": 1, "kids": [{"v": 2, "kids": [{"v": 3}]}]})
     assert not accepts(regex, {"v": 1, "kids": [{"v": 2, "kids": [{"v": 3, "kids": [{"v": 4}]}]}]})
-    assert accepts(json_schema_to_regex({"definitions": {"s": {"type": "string"}}, "properties": {"x": {"$ref": "#/definitions/s"}}}),
-                   {"x": "y"})
+    by_definition = {"definitions": {"s": {"type": "string"}}, "properties": {"x": {"$ref": "#/definitions/s"}}}
+    assert accepts(json_schema_to_regex(by_definition), {"x": "y"})
     endless = {"$defs": {"n": {"type": "object", "properties": {"next": {"$ref": "#/$defs/n"}}, "required": ["next"]}},
                "$ref": "#/$defs/n"}
     with pytest.raises(EmptyLanguageError):
@@ -404,8 +415,9 @@ def test_empty_schema_and_true_take_any_value():
 
 # --- layout ------------------------------------------------------------------------------------
 
-PERSON = {"type": "object", "properties": {"name": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}},
-                                           "address": {"type": "object", "properties": {"city": {"type": "string"}}}},
+PERSON = {"type": "object",
+          "properties": {"name": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}},
+                         "address": {"type": "object", "properties": {"city": {"type": "string"}}}},
           "required": ["name"]}
 PERSON_VALUE = {"name": "Ann", "tags": ["a", "b"], "address": {"city": "Oslo"}}
 
@@ -488,8 +500,10 @@ def test_pydantic_model():
 
 DFA_SCHEMAS = [
     PERSON,
-    {"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "when": {"type": "string", "format": "date-time"},
-                                      "n": {"type": "integer", "minimum": -40, "maximum": 300}, "r": {"type": "number", "minimum": 0, "maximum": 1}},
+    {"type": "object",
+     "properties": {"id": {"type": "string", "format": "uuid"}, "when": {"type": "string", "format": "date-time"},
+                    "n": {"type": "integer", "minimum": -40, "maximum": 300},
+                    "r": {"type": "number", "minimum": 0, "maximum": 1}},
      "required": ["id", "n"]},
     {"type": "array", "items": {"enum": ["é", "a\"b", 3, None]}, "maxItems": 4},
     {"type": "string", "pattern": "^[A-Z]{2}-\\d{3,5}$"},

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import automaton
 from automaton.dfa.byte_dfa import DEAD_STATE
 from automaton.index.class_trie import class_trie
-from automaton.kernels import explore as _kernels
+from automaton.kernels import explore as explore_kernels
 from automaton.kernels.layout import LANES
 from automaton.kernels.trie import subtree_symbols
 from automaton.vocabulary.byte_trie import byte_trie
@@ -85,7 +85,7 @@ def assert_same_exploration(pattern, token_bytes, eos, merge=True):
     allowed_end = np.ones(dfa.num_states, dtype=np.bool_)
     allowed_end[DEAD_STATE] = False
     eos_ids = np.array([eos], dtype=np.int32)
-    got = _kernels.explore_states(
+    got = explore_kernels.explore_states(
         table, dfa.initial_state, allowed_end, np.ascontiguousarray(dfa.accepting), *trie,
         byte_trie(vocab).max_depth, eos_ids, n_words, 100_000,
     )
@@ -126,7 +126,7 @@ def test_max_states_is_still_enforced():
     allowed_end = np.ones(dfa.num_states, dtype=np.bool_)
     allowed_end[DEAD_STATE] = False
     table, trie = class_trie(vocab, dfa)
-    result = _kernels.explore_states(
+    result = explore_kernels.explore_states(
         table, dfa.initial_state, allowed_end, np.ascontiguousarray(dfa.accepting), *trie,
         byte_trie(vocab).max_depth, np.array([len(token_bytes)], dtype=np.int32), 1, 5,
     )
@@ -161,7 +161,7 @@ def test_walks_take_the_loops_they_are_given():
     allowed_end[DEAD_STATE] = False
 
     def explore(state_loops):
-        return _kernels.explore_states(
+        return explore_kernels.explore_states(
             table, dfa.initial_state, allowed_end, np.ascontiguousarray(dfa.accepting), *trie[:6], state_loops,
             byte_trie(vocab).max_depth, np.array([len(tokens)], dtype=np.int32), 1, 100,
         )

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from automaton.kernels import rows as _kernels
+from automaton.kernels import rows as row_kernels
 
 
 @st.composite
@@ -40,7 +40,7 @@ def test_gather_tokens_keeps_exactly_the_kept_tokens_bytes(case):
     bits = np.ones(32 * (len(tokens) // 32 + 1), dtype=np.bool_)
     bits[: len(tokens)] = kept
     packed = np.packbits(bits, bitorder="little").view("<i4").astype(np.int32)
-    gathered, new_offsets = _kernels.gather_tokens(data, offsets, packed)
+    gathered, new_offsets = row_kernels.gather_tokens(data, offsets, packed)
     assert new_offsets.dtype == np.int32 and new_offsets[0] == 0
     for t, raw in enumerate(tokens):
         assert gathered[new_offsets[t] : new_offsets[t + 1]].tobytes() == (raw if kept[t] else b"")

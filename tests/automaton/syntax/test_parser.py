@@ -1,7 +1,7 @@
 """The parser `automaton.syntax.parser` drives (interegular's, with a shortcut for plain characters)
 gives the same interegular tree as interegular's own parser, on the prepared text of every
 pattern: the benchmark patterns, hand-picked corners, and the random patterns of
-`test_dfa_properties`."""
+`tests/automaton/dfa/test_properties.py`."""
 from __future__ import annotations
 
 import pytest
