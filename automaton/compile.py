@@ -26,7 +26,7 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from automaton.cache import CacheWarning, cache_folder, cache_key, cache_path, warn_unwritable
+from automaton.cache import CacheWarning, cache_folder, cache_key, cache_path, enforce_limit, touch, warn_unwritable
 from automaton.dfa.byte_dfa import ByteDFA
 from automaton.dfa.limits import DEFAULT_MAX_STATES, Deadline
 from automaton.errors import IndexFileError, TooManyStatesError
@@ -97,11 +97,22 @@ def _source(pattern, schema) -> str | ByteDFA:
 def load_index(path, vocabulary=None, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> TokenIndex:
     """Read the index in `path`, checking everything; raises `IndexFileError` when it is not valid.
 
-    `vocabulary`, when given, must be the one the index was built for (same fingerprint).
-    Files larger than `max_file_bytes` are refused before anything is read.
+    `vocabulary`, when given, must be the one the index was built for (same fingerprint); the
+    error then says what differs: size, EOS ids, family, logits width (the file's vs this one's,
+    "unknown" for files that do not record them). Files larger than `max_file_bytes` are refused
+    before anything is read.
     """
-    fingerprint = None if vocabulary is None else vocabulary.fingerprint
-    return read_index_file(path, TokenIndex.from_arrays, fingerprint=fingerprint, max_file_bytes=max_file_bytes)
+    if vocabulary is None:
+        return read_index_file(path, TokenIndex.from_arrays, max_file_bytes=max_file_bytes)
+
+    def checked(arrays, metadata):  # after the checksum: the metadata is what was written
+        if metadata["vocabulary_fingerprint"] != vocabulary.fingerprint:
+            from automaton.vocabulary.describe import mismatch_message
+
+            raise IndexFileError(f"{path}: built for another vocabulary: {mismatch_message(metadata, vocabulary)}")
+        return TokenIndex.from_arrays(arrays, metadata)
+
+    return read_index_file(path, checked, max_file_bytes=max_file_bytes)
 
 
 def save_index(index: TokenIndex, path) -> None:
@@ -129,6 +140,7 @@ def _cached_index(path: Path, vocabulary, pattern: str):
             stacklevel=3,
         )
         return None
+    touch(path)  # a use, for least-recently-used pruning
     return index
 
 
@@ -140,6 +152,7 @@ def _store_index(index, path: Path) -> bool:
     except OSError as error:
         warn_unwritable(path.parent, error)
         return False
+    enforce_limit(path)  # AUTOMATON_CACHE_MAX_BYTES: least recently used files go first
     return True
 
 
@@ -151,7 +164,7 @@ def _build(source, vocabulary, stored_pattern, max_states, time_budget, progress
     with _progress_line(progress) as stage:
         if isinstance(source, str):
             stage("compiling the pattern to a DFA")
-            dfa = compile_dfa(source, max_states=max_states, time_budget=time_budget)
+            dfa = compile_dfa(source, max_states=max_states, time_budget=deadline)  # one budget for both
         else:
             dfa = source
         deadline.check("after building the DFA")

@@ -125,10 +125,29 @@ class CacheWarning(UserWarning):
 
 
 def _with_caret(message: str, pattern: str, position: int | None) -> str:
-    """`message`, then the pattern and a caret under `position` (when known)."""
+    """`message`, then the pattern as typed and a caret under `position` (when known).
+
+    Printable characters, non-ASCII ones included, are shown as they are; the others (control
+    characters, line and paragraph separators, zero-width format characters, lone surrogates)
+    as their Python escape (`\\n`, `\\x00`, `\\u2028`), so the pattern stays on one line. The
+    caret's column counts the terminal cells of what is shown before it: two for a wide (East
+    Asian) character, none for a combining mark."""
+    import unicodedata
+
+    def shown(char: str) -> str:
+        return char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+
+    def cells(text: str) -> int:
+        width = 0
+        for char in text:
+            if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me"):
+                continue
+            width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        return width
+
+    parts = [shown(char) for char in pattern]
+    line = "".join(parts)
     if position is None:
-        return f"{message}\n    {pattern}"
-    shown = pattern.encode("unicode_escape").decode("ascii")
-    # Column of the caret in the escaped rendering of the pattern.
-    column = len(pattern[:position].encode("unicode_escape").decode("ascii"))
-    return f"{message} at position {position}\n    {shown}\n    {' ' * column}^"
+        return f"{message}\n    {line}"
+    column = cells("".join(parts[:position]))
+    return f"{message} at position {position}\n    {line}\n    {' ' * column}^"

@@ -26,6 +26,9 @@ Metadata fields:
                       `mask_of` < 0 pointing at them; see `automaton.index.rows`).
     library_version   `automaton.__version__` of the writer (informative)
     pattern, vocabulary_fingerprint, logits_width     from `TokenIndex.metadata()`
+    vocabulary_size, vocabulary_eos_ids, vocabulary_family   from `TokenIndex.metadata()`
+                      too, for messages and `inspect` (see `automaton.vocabulary.describe`);
+                      optional: files written before they existed lack them and still load
     checksum          "xxh3_128:" + 32 hex digits: XXH3-128 of the whole file, computed with
                       these 32 digits read as "0"s, so every byte (header included) is covered
 

@@ -18,12 +18,17 @@ from __future__ import annotations
 import importlib
 
 from decode.errors import (
+    ChatTemplateError,
+    EmptyPromptError,
     ExtractionOptionsError,
+    InputFileError,
     MaskingError,
     ModelNotAvailableError,
     OptionalDependencyError,
     ResultFileError,
+    ResumeMismatchError,
     TokenNotAllowedError,
+    VocabularyMismatchError,
 )
 
 # public name -> module that defines it
@@ -45,6 +50,11 @@ __all__ = [
     "ExtractionOptionsError",
     "ResultFileError",
     "OptionalDependencyError",
+    "VocabularyMismatchError",
+    "EmptyPromptError",
+    "ChatTemplateError",
+    "InputFileError",
+    "ResumeMismatchError",
     *_LAZY,
 ]
 

@@ -1,6 +1,6 @@
 """Command line of `decode`: takes argv, gives an exit status.
 
-    python -m decode demo [--max-new-tokens N] [--device cpu]
+    python -m decode [-v] demo [--max-new-tokens N] [--device cpu]
     python -m decode extract --input prompts.jsonl --output results.jsonl --pattern P
                                                           (see decode/extraction/command.py)
 
@@ -8,6 +8,10 @@
 action and a pattern for it, shipped in `decode/data/`) with the embedded SmolLM2 model, once
 without and once with the pattern, and prints each output, whether it fully matches the
 pattern, and the tokens per second of each run.
+
+transformers' progress bars and warnings while the embedded model loads (or is converted on
+first use) are hidden unless `-v` / `--verbose` (`decode.models.set_verbose`); extract's own
+progress bar and summary stay.
 """
 from __future__ import annotations
 
@@ -74,12 +78,17 @@ def _report(title: str, text: str, matched: bool, tokens: int, seconds: float, s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m decode", description=__doc__.split("\n\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show transformers' progress bars and warnings while the model loads")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="run the seed example with and without the pattern")
     demo.add_argument("--max-new-tokens", type=int, default=64, help="generation limit (default 64)")
     demo.add_argument("--device", default=None, help="torch device for the model (default cpu)")
     add_extract_arguments(commands)
     arguments = parser.parse_args(argv)
+    from decode.models import set_verbose
+
+    set_verbose(arguments.verbose)
     if arguments.command == "demo":
         return run_demo(arguments.max_new_tokens, arguments.device)
     if arguments.command == "extract":

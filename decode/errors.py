@@ -12,6 +12,12 @@ code written against the builtin keeps working.
     +-- ExtractionOptionsError   contradictory or missing options of an extraction                (ValueError)
     +-- ResultFileError          an output file to resume that holds something else than results  (ValueError)
     +-- OptionalDependencyError  an optional extra (Ray, LangChain) is not installed              (ImportError)
+    +-- VocabularyMismatchError  an index built for another vocabulary than the model's tokenizer  (ValueError)
+    +-- EmptyPromptError         a prompt that encodes to no token at all                         (ValueError)
+    +-- ChatTemplateError        chat messages where no chat template can or may be applied        (ValueError)
+    +-- InputFileError           an extraction input neither JSON Lines, a JSON array nor text    (ValueError)
+    ResultFileError
+    +-- ResumeMismatchError      resuming an output written with another target, model or settings
 """
 from __future__ import annotations
 
@@ -24,6 +30,11 @@ __all__ = [
     "ExtractionOptionsError",
     "ResultFileError",
     "OptionalDependencyError",
+    "VocabularyMismatchError",
+    "EmptyPromptError",
+    "ChatTemplateError",
+    "InputFileError",
+    "ResumeMismatchError",
 ]
 
 
@@ -77,3 +88,62 @@ class ResultFileError(AutomatonError, ValueError):
 
 class OptionalDependencyError(AutomatonError, ImportError):
     """An optional extra (Ray, LangChain) is needed and not installed; the message says what to install."""
+
+
+class VocabularyMismatchError(AutomatonError, ValueError):
+    """A `TokenIndex` was built for another vocabulary than the one of the model and tokenizer it is used with.
+
+    Raised by `decode.generate` (and everything built on it) and by `RegexLogitsProcessor(index,
+    tokenizer=...)` / `(index, vocabulary=...)` before any generation: the index's token ids would
+    spell other text than the model's. The message names what differs (token counts, the bytes of
+    the first differing ids, EOS ids, logits widths) and both fingerprints.
+    Attributes: problems (the differences, one sentence each), index_fingerprint, vocabulary_fingerprint.
+    """
+
+    def __init__(self, problems: list[str], index_fingerprint: str, vocabulary_fingerprint: str):
+        self.problems = list(problems)
+        self.index_fingerprint = index_fingerprint
+        self.vocabulary_fingerprint = vocabulary_fingerprint
+        super().__init__(
+            "the index was built for another vocabulary than the model's tokenizer: "
+            + "; ".join(problems)
+            + f" (index vocabulary fingerprint {index_fingerprint[:16]}...,"
+            f" the model's {vocabulary_fingerprint[:16]}...);"
+            " compile the pattern for this model (pass the pattern itself, or use "
+            "decode.generation.vocabulary_for(model, tokenizer))"
+        )
+
+
+class EmptyPromptError(AutomatonError, ValueError):
+    """A prompt encodes to no token at all (an empty string from a tokenizer that adds no BOS):
+    there is nothing to generate from.
+
+    Raised by `decode.generate` for the whole call, before any generation, so the caller can drop
+    those prompts and call again. Attributes: positions (the indexes of the empty prompts in the list given).
+    """
+
+    def __init__(self, positions: list[int]):
+        self.positions = list(positions)
+        shown = ", ".join(str(p) for p in self.positions[:10]) + (", ..." if len(self.positions) > 10 else "")
+        super().__init__(
+            f"prompt{'s' if len(self.positions) > 1 else ''} at position {shown} "
+            f"encode{'' if len(self.positions) > 1 else 's'} to no token (an empty prompt, and the tokenizer adds no "
+            "BOS): nothing to generate from; drop or fill them, or use chat_template=True"
+        )
+
+
+class ChatTemplateError(AutomatonError, ValueError):
+    """Chat messages cannot be templated as asked: `chat_template=True` with a tokenizer that has no
+    chat template, messages given with `chat_template=False`, or a message that is not a
+    `{"role": ..., "content": ...}` mapping. The message names the prompt's position."""
+
+
+class InputFileError(AutomatonError, ValueError):
+    """The input file of an extraction cannot be read as prompts at all: a `.json`/`.jsonl` file that
+    is neither JSON Lines (a JSON object a line) nor a JSON array, or an array that is not valid JSON.
+    (Single bad lines are not errors: they become failed records.)"""
+
+
+class ResumeMismatchError(ResultFileError):
+    """The output file to resume was written by a run with another target, model or settings (or
+    without a run record); the message names what differs. The output file is left untouched."""

@@ -22,29 +22,45 @@ re.ASCII)` agrees: the same whether a pattern string, a schema or a `TokenIndex`
 index carries its pattern). Where that second opinion is unavailable (an index whose `pattern`
 is "" because it was built from an automaton without pattern text, or a pattern Python's `re`
 cannot compile), `matched` rests on the index alone. A row cut off by `max_new_tokens` is
-`stop_reason="max_new_tokens"` and never matched.
+`stop_reason="max_new_tokens"` and never matched. With `stop_when_matched=True` a row ends as soon
+as its text fully matches (`stop_reason="match"`, matched under the same double check), without
+waiting for an EOS: the first full match, which for a pattern without a terminator
+(`[A-Z][a-z]+`) is the shortest one the model's tokens reach.
 
-The index is built for the model's logits width (its output embedding size, else
-`config.vocab_size`) with the EOS ids of the tokenizer and of `model.generation_config`.
-Vocabularies and indexes are kept in memory per tokenizer and pattern, and indexes also in
-the file cache of `automaton.compile_index`.
+A prompt is a string (used as is, or with `chat_template=True` as one user message through the
+tokenizer's chat template) or a list of `{"role": ..., "content": ...}` messages (always through
+the chat template, `apply_chat_template(messages, add_generation_prompt=True)`). A prompt that
+encodes to no token raises `EmptyPromptError` for the whole call, before any generation;
+`generate([])` is `[]`. `seed` makes sampling reproducible: a `torch.Generator` on the model's
+device for the own loop, the global RNG seeded (and restored afterwards) around `model.generate`.
+
+A `TokenIndex` given in place of a pattern is checked against the model's vocabulary first
+(`decode.processor.check_index_fits`): an index of another vocabulary raises
+`VocabularyMismatchError` naming what differs. The index is built for the model's logits
+width (its output embedding size, else `config.vocab_size`) with the EOS ids of the tokenizer
+and of `model.generation_config`. Vocabularies and indexes are kept in memory per tokenizer and
+pattern, and indexes also in the file cache of `automaton.compile_index`.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import threading
 import warnings
 import weakref
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from transformers import LogitsProcessorList
 
+from decode.errors import ChatTemplateError, EmptyPromptError
 from decode.loop import (
     STOP_EOS,
+    STOP_MATCH,
     STOP_MAX_NEW_TOKENS,
     STOP_OTHER,
     ForcedTokenizer,
@@ -52,7 +68,7 @@ from decode.loop import (
     Sampler,
     run_constrained_loop,
 )
-from decode.processor import RegexLogitsProcessor
+from decode.processor import RegexLogitsProcessor, StopWhenMatched, check_index_fits
 
 __all__ = [
     "GenerationResult",
@@ -62,6 +78,7 @@ __all__ = [
     "eos_token_ids_of",
     "logits_width_of",
     "full_match_checker",
+    "prompt_token_ids",
 ]
 
 
@@ -70,11 +87,12 @@ class GenerationResult:
     """One generated output, as the generation loop left it.
 
     text: the generated text (EOS and padding excluded), decoded from the index's token bytes.
-    matched: the row stopped on EOS in an accepting state and `re.fullmatch(index.pattern, text,
-        re.ASCII)` agrees (see the module docstring).
+    matched: the row stopped on EOS (or, with `stop_when_matched`, on its first full match) in an
+        accepting state and `re.fullmatch(index.pattern, text, re.ASCII)` agrees (see the module docstring).
     num_tokens: generated tokens in `text` (EOS not counted).
-    stop_reason: "eos", "max_new_tokens", or "stop" (the caller's stopping criteria).
-    prompt: the prompt this output continues.
+    stop_reason: "eos", "match" (`stop_when_matched`: the text fully matched), "max_new_tokens",
+        or "stop" (the caller's stopping criteria).
+    prompt: the prompt this output continues, as given (a string or a list of chat messages).
     token_ids: the generated ids of `text`.
     forced_tokens: tokens of `text` appended by jump-forward without sampling.
     final_state: the index state after `token_ids` (accepting when `text` is a full match).
@@ -85,7 +103,7 @@ class GenerationResult:
     matched: bool
     num_tokens: int
     stop_reason: str
-    prompt: str
+    prompt: str | list
     token_ids: tuple[int, ...] = ()
     forced_tokens: int = 0
     final_state: int = 0
@@ -107,12 +125,23 @@ def generate(
     batch_size: int = 8,
     vocabulary=None,
     jump_forward: bool = True,
+    chat_template: bool | None = None,
+    stop_when_matched: bool = False,
+    seed: int | None = None,
     **generate_kwargs,
 ) -> list[GenerationResult]:
     """Generate a continuation of every prompt that fully matches `pattern_or_index`.
 
-    prompts: a string or a list of strings.
-    pattern_or_index: a regular expression (string) or an `automaton.TokenIndex`.
+    prompts: a string, a list of `{"role", "content"}` messages, or a list of those ([] gives []).
+    pattern_or_index: a regular expression (string) or an `automaton.TokenIndex` built for this
+        model's vocabulary (else `VocabularyMismatchError`).
+    chat_template: None: message lists go through the tokenizer's chat template, strings are used
+        as they are; True: each string becomes one user message through the template too
+        (`ChatTemplateError` when the tokenizer has none); False: strings only (messages raise
+        `ChatTemplateError`).
+    stop_when_matched: end each row at its first full match (stop reason "match") instead of
+        waiting for an EOS.
+    seed: makes sampling (`do_sample=True`) reproducible; greedy decoding does not use it.
     schema: a JSON schema (dict, JSON text or pydantic model class) instead of a pattern.
     vocabulary: the `automaton.Vocabulary` to build the index with (default: read from `tokenizer`).
     jump_forward: append forced text without sampling (several tokens per forward pass).
@@ -136,13 +165,14 @@ def generate(
             UserWarning,
             stacklevel=2,
         )
-    if isinstance(prompts, str):
-        prompts = [prompts]
-    prompts = list(prompts)
+    prompts = _prompt_list(prompts)
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if max_new_tokens < 1:
         raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
+    if not prompts:
+        return []
+    encoded = prompt_token_ids(tokenizer, prompts, chat_template=chat_template)
     index = index_for(model, tokenizer, pattern_or_index, vocabulary=vocabulary)
     checker = full_match_checker(index.pattern)
     eos = sorted(int(i) for i in np.asarray(index.eos_token_ids).tolist())
@@ -151,40 +181,64 @@ def generate(
     extra_processors = list(generate_kwargs.pop("logits_processor", None) or [])
     sampling = {k: v for k, v in generate_kwargs.items() if k != "num_return_sequences"}
 
-    encoded = tokenizer(prompts)["input_ids"]
     order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
     results: list[list[GenerationResult] | None] = [None] * len(prompts)
     device = _device_of(model)
     forced = ForcedTokenizer(index, tokenizer) if jump_forward and own_loop else None
-    for start in range(0, len(order), batch_size):
-        members = order[start : start + batch_size]
-        if own_loop:
-            input_ids, attention_mask = _left_padded(
-                [encoded[i] for i in members for _ in range(copies)], pad_id, device
-            )
-            outcomes, _ = run_constrained_loop(
-                model, index, input_ids, attention_mask,
-                max_new_tokens=max_new_tokens, pad_token_id=pad_id, forced_tokens=forced, sampler=Sampler(**sampling),
-            )
-        else:
-            input_ids, attention_mask = _left_padded([encoded[i] for i in members], pad_id, device)
-            outcomes = _generate_with_processor(
-                model, index, input_ids, attention_mask, copies,
-                max_new_tokens=max_new_tokens, eos=eos, pad_id=pad_id, extra_processors=extra_processors,
+    sampler = None
+    if own_loop:
+        generator = torch.Generator(device=device).manual_seed(int(seed)) if seed is not None else None
+        sampler = Sampler(**sampling, generator=generator)
+    seeded = _seeded(seed, device) if seed is not None and not own_loop else contextlib.nullcontext()
+    with seeded:
+        for start in range(0, len(order), batch_size):
+            members = order[start : start + batch_size]
+            outcomes = _run_batch(
+                model, index, [encoded[i] for i in members], copies, pad_id, device, own_loop=own_loop,
+                max_new_tokens=max_new_tokens, forced=forced, sampler=sampler,
+                stop_when_matched=stop_when_matched, eos=eos, extra_processors=extra_processors,
                 generate_kwargs=generate_kwargs,
             )
-        for position, prompt_index in enumerate(members):
-            rows = outcomes[position * copies : (position + 1) * copies]
-            results[prompt_index] = [_result(index, row, prompts[prompt_index], checker) for row in rows]
+            for position, prompt_index in enumerate(members):
+                rows = outcomes[position * copies : (position + 1) * copies]
+                results[prompt_index] = [_result(index, row, prompts[prompt_index], checker) for row in rows]
     return [result for group in results for result in group]
+
+
+def _run_batch(
+    model, index, sequences: list[list[int]], copies: int, pad_id: int, device, *, own_loop: bool,
+    max_new_tokens: int, forced, sampler: Sampler | None, stop_when_matched: bool, eos: list[int],
+    extra_processors: list, generate_kwargs: dict,
+) -> list[RowOutcome]:
+    """The outcomes of one batch of prompt ids (`copies` rows each), through the own loop or `model.generate`."""
+    if stop_when_matched and index.is_accepting(index.initial_state):  # the empty text matches: nothing to run
+        return [
+            RowOutcome(stop_reason=STOP_MATCH, state=index.initial_state, prompt_tokens=len(ids))
+            for ids in sequences for _ in range(copies)
+        ]
+    if own_loop:
+        input_ids, attention_mask = _left_padded([ids for ids in sequences for _ in range(copies)], pad_id, device)
+        outcomes, _ = run_constrained_loop(
+            model, index, input_ids, attention_mask, max_new_tokens=max_new_tokens, pad_token_id=pad_id,
+            forced_tokens=forced, sampler=sampler, stop_when_accepting=stop_when_matched,
+        )
+        return outcomes
+    input_ids, attention_mask = _left_padded(sequences, pad_id, device)
+    return _generate_with_processor(
+        model, index, input_ids, attention_mask, copies, max_new_tokens=max_new_tokens, eos=eos, pad_id=pad_id,
+        extra_processors=extra_processors, generate_kwargs=generate_kwargs, stop_when_matched=stop_when_matched,
+    )
 
 
 def _generate_with_processor(
     model, index, input_ids, attention_mask, copies: int, *, max_new_tokens: int, eos: list[int], pad_id: int,
-    extra_processors: list, generate_kwargs: dict,
+    extra_processors: list, generate_kwargs: dict, stop_when_matched: bool = False,
 ) -> list[RowOutcome]:
     """One `model.generate` call with a `RegexLogitsProcessor`; per output row what the processor tracked."""
-    processor = RegexLogitsProcessor(index, pad_token_id=pad_id)
+    processor = RegexLogitsProcessor(index, pad_token_id=pad_id, stop_when_accepting=stop_when_matched)
+    if stop_when_matched:
+        stopping = list(generate_kwargs.get("stopping_criteria") or [])
+        generate_kwargs = {**generate_kwargs, "stopping_criteria": [*stopping, StopWhenMatched(processor)]}
     with torch.no_grad():
         output = model.generate(
             input_ids=input_ids,
@@ -209,7 +263,7 @@ def _generate_with_processor(
 def _result(index, row: RowOutcome, prompt: str, checker) -> GenerationResult:
     """The result of one row, read from what the loop knew (no EOS appended, no walk of the index)."""
     text = b"".join(index.token_bytes(token) for token in row.tokens).decode("utf-8", errors="replace")
-    matched = row.stop_reason == STOP_EOS and bool(index.is_accepting(row.state)) and checker(text)
+    matched = row.stop_reason in (STOP_EOS, STOP_MATCH) and bool(index.is_accepting(row.state)) and checker(text)
     return GenerationResult(
         text=text,
         matched=matched,
@@ -237,6 +291,80 @@ def full_match_checker(pattern: str | None):
     except re.error:
         return lambda text: True
     return lambda text: compiled.fullmatch(text) is not None
+
+
+def _prompt_list(prompts) -> list:
+    """`prompts` as a list of prompts: a string or one list of messages becomes a list of one."""
+    if isinstance(prompts, str):
+        return [prompts]
+    prompts = list(prompts)
+    if prompts and isinstance(prompts[0], Mapping):
+        return [prompts]  # one conversation
+    return prompts
+
+
+def prompt_token_ids(tokenizer, prompts: list, *, chat_template: bool | None = None) -> list[list[int]]:
+    """The token ids fed to the model for each prompt (see `generate` for `chat_template`).
+
+    A string is encoded as the tokenizer does by default (special tokens it adds included), or,
+    with `chat_template=True`, templated as one user message. Messages are rendered with
+    `apply_chat_template(messages, add_generation_prompt=True, tokenize=False)` and encoded
+    without adding special tokens again. Raises `ChatTemplateError` (messages where no template
+    can or may be applied) and `EmptyPromptError` (prompts that encode to no token), naming positions.
+    """
+    texts: list[str | None] = []
+    for position, prompt in enumerate(prompts):
+        if isinstance(prompt, str) and not chat_template:
+            texts.append(None)
+            continue
+        if isinstance(prompt, str):
+            messages = [{"role": "user", "content": prompt}]
+        elif isinstance(prompt, (list, tuple)):
+            if chat_template is False:
+                raise ChatTemplateError(f"prompt {position} is a list of chat messages but chat_template=False")
+            messages = _checked_messages(prompt, position)
+        else:
+            raise TypeError(
+                f"prompt {position} must be a string or a list of chat messages, got {type(prompt).__name__}"
+            )
+        if not getattr(tokenizer, "chat_template", None):
+            raise ChatTemplateError(
+                f"prompt {position} needs a chat template ({'chat_template=True' if chat_template else 'messages'}) "
+                f"but the tokenizer has none: pass strings with chat_template=None or set tokenizer.chat_template"
+            )
+        texts.append(tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False))
+    raw = [i for i, text in enumerate(texts) if text is None]
+    encoded: list[list[int]] = [[] for _ in prompts]
+    if raw:
+        for i, ids in zip(raw, tokenizer([prompts[i] for i in raw])["input_ids"]):
+            encoded[i] = list(ids)
+    templated = [i for i, text in enumerate(texts) if text is not None]
+    if templated:
+        ids_of = tokenizer([texts[i] for i in templated], add_special_tokens=False)["input_ids"]
+        for i, ids in zip(templated, ids_of):
+            encoded[i] = list(ids)
+    empty = [i for i, ids in enumerate(encoded) if not ids]
+    if empty:
+        raise EmptyPromptError(empty)
+    return encoded
+
+
+def _checked_messages(messages, position: int) -> list:
+    for number, message in enumerate(messages):
+        if not (isinstance(message, Mapping) and "role" in message and "content" in message):
+            raise ChatTemplateError(
+                f"prompt {position}: message {number} is not a {{'role': ..., 'content': ...}} mapping: {message!r:.80}"
+            )
+    return list(messages)
+
+
+@contextlib.contextmanager
+def _seeded(seed: int, device: torch.device):
+    """torch's global RNG seeded with `seed` inside, restored afterwards (for `model.generate`'s sampling)."""
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(int(seed))
+        yield
 
 
 def _left_padded(sequences: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -296,11 +424,15 @@ _INDEXES_KEPT = 16
 _LOCK = threading.Lock()
 
 
-def vocabulary_for(model, tokenizer):
-    """The `automaton.Vocabulary` of `tokenizer` at the model's logits width (built once per tokenizer)."""
+def vocabulary_for(model, tokenizer, *, eos_token_ids=None):
+    """The `automaton.Vocabulary` of `tokenizer` at the model's logits width (built once per tokenizer).
+
+    eos_token_ids: instead of the EOS ids of the tokenizer and the model's generation config.
+    """
     from automaton import Vocabulary
 
-    key = (tuple(eos_token_ids_of(model, tokenizer)), logits_width_of(model))
+    eos = eos_token_ids_of(model, tokenizer) if eos_token_ids is None else sorted(int(i) for i in eos_token_ids)
+    key = (tuple(eos), logits_width_of(model))
     with _LOCK:
         try:
             per_tokenizer = _VOCABULARIES.setdefault(tokenizer, {})
@@ -324,6 +456,7 @@ def index_for(model, tokenizer, pattern_or_index, *, vocabulary=None):
                 f"the index was built for {pattern_or_index.logits_width} logits but the model has {width}: "
                 f"build it with Vocabulary.from_tokenizer(tokenizer, logits_width={width})"
             )
+        check_index_fits(pattern_or_index, vocabulary or _model_vocabulary(model, tokenizer, pattern_or_index))
         return pattern_or_index
     if not isinstance(pattern_or_index, str):
         raise TypeError(
@@ -344,3 +477,15 @@ def index_for(model, tokenizer, pattern_or_index, *, vocabulary=None):
         while len(_INDEXES) > _INDEXES_KEPT:
             _INDEXES.popitem(last=False)
     return index
+
+
+def _model_vocabulary(model, tokenizer, index):
+    """`vocabulary_for(model, tokenizer)`; where neither names an EOS, with the index's EOS ids."""
+    from automaton import VocabularyError
+
+    if not eos_token_ids_of(model, tokenizer):
+        return vocabulary_for(model, tokenizer, eos_token_ids=np.asarray(index.eos_token_ids).tolist())
+    try:
+        return vocabulary_for(model, tokenizer)
+    except VocabularyError:
+        return vocabulary_for(model, tokenizer, eos_token_ids=np.asarray(index.eos_token_ids).tolist())

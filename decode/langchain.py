@@ -12,7 +12,11 @@ first use, through the file cache.
 
 - `invoke` / `batch` / `generate`: one `decode.generate` call over all prompts (greedy unless
   `generate_kwargs` say otherwise); each text is a full match of the pattern, cut at the first
-  `stop` sequence as LangChain does. `generation_info` carries `matched`, `stop_reason`, `num_tokens`.
+  `stop` sequence as LangChain does. `chat_template=True` sends each prompt as one user message
+  through the tokenizer's chat template (instruct models answer far better so);
+  `stop_after_match=True` (RELLM's field) ends generation at the first full match
+  (`decode.generate(stop_when_matched=True)`, stop reason "match"). `generation_info` carries
+  `matched`, `stop_reason`, `num_tokens`.
 - `stream`: the same generation token by token (transformers `generate` with a
   `RegexLogitsProcessor` and a streamer), decoded incrementally from the index's token bytes;
   text that might begin a `stop` sequence is held back until it is known not to, and the stream
@@ -67,6 +71,10 @@ class ConstrainedLLM(LLM):
     """A JSON schema to constrain to instead of `regex`."""
     max_new_tokens: int = 200
     jump_forward: bool = False
+    chat_template: bool | None = None
+    """True: each prompt goes to the model as one user message through the tokenizer's chat template."""
+    stop_after_match: bool = False
+    """End each output at its first full match instead of waiting for an EOS (RELLM's field)."""
     generate_kwargs: dict = Field(default_factory=dict)
     """Passed to `decode.generate` and to transformers `generate` (do_sample, temperature, ...)."""
 
@@ -136,7 +144,8 @@ class ConstrainedLLM(LLM):
         options = {"do_sample": False, **self.generate_kwargs, **kwargs}
         results = generate(
             self.model, self.tokenizer, prompts, self.index, max_new_tokens=self.max_new_tokens,
-            batch_size=max(1, len(prompts)), jump_forward=self.jump_forward, **options,
+            batch_size=max(1, len(prompts)), jump_forward=self.jump_forward, chat_template=self.chat_template,
+            stop_when_matched=self.stop_after_match, **options,
         )
         generations = [
             [Generation(
@@ -183,8 +192,8 @@ class _TokenTexts:
         from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
         from transformers.generation.streamers import BaseStreamer
 
-        from decode.generation import _device_of, _pad_token_id
-        from decode.processor import RegexLogitsProcessor
+        from decode.generation import _device_of, _pad_token_id, prompt_token_ids
+        from decode.processor import RegexLogitsProcessor, StopWhenMatched
 
         llm, index = self.llm, self.llm.index
         eos = sorted(int(i) for i in index.eos_token_ids)
@@ -211,16 +220,20 @@ class _TokenTexts:
             def __call__(self, input_ids, scores, **kwargs):
                 return torch.full((input_ids.shape[0],), stopped.is_set(), dtype=torch.bool, device=input_ids.device)
 
-        encoded = llm.tokenizer(self.prompt, return_tensors="pt").to(_device_of(llm.model))
+        (ids,) = prompt_token_ids(llm.tokenizer, [self.prompt], chat_template=llm.chat_template)
+        input_ids = torch.tensor([ids], dtype=torch.long, device=_device_of(llm.model))
+        encoded = {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)}
         options = {key: value for key, value in self.options.items() if key != "jump_forward"}
+        processor = RegexLogitsProcessor(index, pad_token_id=pad_id, stop_when_accepting=llm.stop_after_match)
+        criteria = [StopWhenAsked(), *([StopWhenMatched(processor)] if llm.stop_after_match else [])]
 
         def run():
             try:
                 with torch.no_grad():
                     llm.model.generate(
                         **encoded, max_new_tokens=llm.max_new_tokens, eos_token_id=eos, pad_token_id=pad_id,
-                        logits_processor=LogitsProcessorList([RegexLogitsProcessor(index, pad_token_id=pad_id)]),
-                        stopping_criteria=StoppingCriteriaList([StopWhenAsked()]),
+                        logits_processor=LogitsProcessorList([processor]),
+                        stopping_criteria=StoppingCriteriaList(criteria),
                         streamer=Streamer(), **options,
                     )
                 tokens.put(done)

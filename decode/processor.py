@@ -22,18 +22,27 @@ so the result needs no second walk of the index. A row that a stopping criterion
 ended is padded by transformers with `pad_token_id`: where the index does not allow that token,
 the row is finished with stop reason "stop" (where it does allow it, the pad reads as text, or
 as an EOS when the pad is an EOS id).
+
+The processor cannot see which tokenizer the model uses: pass `tokenizer=` (or `vocabulary=`) to
+have the index checked against it when the processor is made (`check_index_fits`: token count,
+every token's bytes, EOS ids; `VocabularyMismatchError` when they differ). Without either, only
+the logits width is checked, at the first call. With `stop_when_accepting=True` a row is finished
+(stop reason "match") as soon as its text fully matches; `StopWhenMatched(processor)` is the
+stopping criterion that ends such rows in `model.generate` without another token.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import torch
-from transformers import LogitsProcessor
+from transformers import LogitsProcessor, StoppingCriteria
 
-from decode.errors import MaskingError, TokenNotAllowedError
-from decode.loop import STOP_EOS, STOP_OTHER
+from decode.errors import MaskingError, TokenNotAllowedError, VocabularyMismatchError
+from decode.loop import STOP_EOS, STOP_MATCH, STOP_OTHER
 from decode.masking import apply_token_bitmask_, device_masks
 
-__all__ = ["RegexLogitsProcessor", "TokenNotAllowedError"]
+__all__ = ["RegexLogitsProcessor", "StopWhenMatched", "TokenNotAllowedError", "check_index_fits"]
 
 
 class RegexLogitsProcessor(LogitsProcessor):
@@ -41,11 +50,23 @@ class RegexLogitsProcessor(LogitsProcessor):
 
     index: an `automaton.TokenIndex` built with the model's logits width.
     pad_token_id: also allowed in finished rows (transformers writes pad there after EOS).
+    tokenizer / vocabulary: the model's tokenizer (or its `automaton.Vocabulary`): when given, the
+        index is checked against it at once (`check_index_fits`), so an index of another
+        vocabulary raises `VocabularyMismatchError` instead of masking the wrong tokens.
+        Without them only the logits width is checked (at the first call).
+    stop_when_accepting: finish a row (stop reason "match") as soon as its text fully matches;
+        add `StopWhenMatched(processor)` to the stopping criteria to end it without another token.
     """
 
-    def __init__(self, index, *, pad_token_id: int | None = None):
+    def __init__(self, index, *, pad_token_id: int | None = None, tokenizer=None, vocabulary=None,
+                 stop_when_accepting: bool = False):
+        if vocabulary is None and tokenizer is not None:
+            vocabulary = _tokenizer_vocabulary(tokenizer, index)
+        if vocabulary is not None:
+            check_index_fits(index, vocabulary)
         self.index = index
         self.pad_token_id = pad_token_id
+        self.stop_when_accepting = stop_when_accepting
         self._masks = device_masks(index)
         self._eos = frozenset(int(i) for i in np.asarray(index.eos_token_ids).tolist())
         self._finished_row_host = self._finished_row(index, pad_token_id)
@@ -59,7 +80,7 @@ class RegexLogitsProcessor(LogitsProcessor):
         self.prompt_length: int | None = None
         self.states: list[int] = []
         self.finished: list[bool] = []
-        self.stop_reasons: list[str | None] = []  # "eos", "stop" (padded by a caller's stop), None: running
+        self.stop_reasons: list[str | None] = []  # "eos", "match", "stop" (padded by a caller's stop), None: running
         self.lengths: list[int] = []  # generated tokens taken in per row (EOS and padding not counted)
         self._prompt: torch.Tensor | None = None
         self._generated: torch.Tensor | None = None
@@ -91,7 +112,7 @@ class RegexLogitsProcessor(LogitsProcessor):
 
     def finish(self, sequences: torch.Tensor) -> list[tuple[int, str | None, int]]:
         """Per row of `sequences` (what `model.generate` returned: prompt + generated ids):
-        (final index state, stop reason "eos" / "stop" or None when the row was still running,
+        (final index state, stop reason "eos" / "match" / "stop" or None when the row was still running,
         number of generated tokens before the stop).
 
         The rows followed during generation take in their last token; rows the output reorders
@@ -141,6 +162,9 @@ class RegexLogitsProcessor(LogitsProcessor):
         self.finished = [False] * batch
         self.stop_reasons = [None] * batch
         self.lengths = [0] * batch
+        if self.stop_when_accepting and self.index.is_accepting(self.index.initial_state):
+            for row in range(batch):
+                self._stop(row, STOP_MATCH)  # the empty text matches: only EOS (or pad) is left to pick
 
     def _step(self, row: int, token: int, step: int) -> None:
         if self.finished[row]:
@@ -157,6 +181,8 @@ class RegexLogitsProcessor(LogitsProcessor):
             return
         self.states[row] = following
         self.lengths[row] += 1
+        if self.stop_when_accepting and self.index.is_accepting(following):
+            self._stop(row, STOP_MATCH)
 
     def _stop(self, row: int, reason: str) -> None:
         self.finished[row] = True
@@ -189,3 +215,92 @@ class RegexLogitsProcessor(LogitsProcessor):
             self._finished_row_on[device] = row
         return row
 
+
+
+class StopWhenMatched(StoppingCriteria):
+    """Ends, in `model.generate`, every row that `processor` (made with `stop_when_accepting=True`)
+    finished on a full match, so that no further token is generated for it."""
+
+    def __init__(self, processor: RegexLogitsProcessor):
+        self.processor = processor
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **kwargs) -> torch.BoolTensor:
+        self.processor.advance(input_ids)
+        done = [reason == STOP_MATCH for reason in self.processor.stop_reasons]
+        return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
+
+
+# -- the index against the model's vocabulary ---------------------------------------------------------
+
+
+def check_index_fits(index, vocabulary) -> None:
+    """Raise `VocabularyMismatchError` unless `index` spells the same text with each id as `vocabulary`.
+
+    Equal fingerprints pass at once. Otherwise the index must have the vocabulary's token count
+    and the same bytes for every id it allows (an index keeps only those), its EOS ids must be tokens without
+    text in the vocabulary (EOS or special ones), and it must not be wider than the vocabulary's
+    logits. A narrower index (extra columns never allowed) and fewer EOS ids are accepted.
+    """
+    if index.vocabulary_fingerprint == vocabulary.fingerprint:
+        return
+    problems = []
+    index_eos = sorted(int(i) for i in np.asarray(index.eos_token_ids).tolist())
+    vocabulary_eos = sorted(vocabulary.eos_token_ids)
+    if index.logits_width > vocabulary.logits_width:
+        problems.append(f"the index is {index.logits_width} logits wide, the model's are {vocabulary.logits_width}")
+    if index.num_tokens != vocabulary.num_tokens:
+        problems.append(f"the index has {index.num_tokens} tokens, the tokenizer {vocabulary.num_tokens}")
+    differing = _differing_ids(index, vocabulary, set(index_eos) | set(vocabulary_eos))
+    if differing.size:
+        first = int(differing[0])
+        problems.append(
+            f"{differing.size} token ids spell other bytes (id {first}: {index.token_bytes(first)!r} in the index, "
+            f"{vocabulary.token_bytes(first)!r} in the tokenizer)"
+        )
+    texts = [i for i in index_eos if i < vocabulary.num_tokens and vocabulary.token_bytes(i) is not None]
+    if texts or (index_eos != vocabulary_eos and problems):
+        problems.append(f"the index's EOS ids are {index_eos}, the model's {vocabulary_eos}")
+    if problems:
+        raise VocabularyMismatchError(problems, index.vocabulary_fingerprint, vocabulary.fingerprint)
+
+
+def _differing_ids(index, vocabulary, wildcards: set[int]) -> np.ndarray:
+    """Sorted ids below both token counts that the index allows somewhere and whose bytes differ
+    (ids in `wildcards`, the EOS ids, left out)."""
+    count = min(index.num_tokens, vocabulary.num_tokens)
+    offsets_a = np.asarray(index.token_offsets, dtype=np.int64)[: count + 1]
+    offsets_b = np.asarray(vocabulary.token_offsets, dtype=np.int64)[: count + 1]
+    lengths_a, lengths_b = np.diff(offsets_a), np.diff(offsets_b)
+    compared = lengths_a > 0  # an index keeps the bytes of the tokens some state allows, and only those
+    compared[[i for i in wildcards if i < count]] = False
+    differ = compared & (lengths_a != lengths_b)
+    same_length = np.flatnonzero(compared & ~differ)
+    lengths = lengths_a[same_length]
+    within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    bytes_a = np.asarray(index.token_data)[np.repeat(offsets_a[same_length], lengths) + within]
+    bytes_b = np.asarray(vocabulary.token_data)[np.repeat(offsets_b[same_length], lengths) + within]
+    differ[np.repeat(same_length, lengths)[bytes_a != bytes_b]] = True
+    return np.flatnonzero(differ)
+
+
+_TOKENIZER_VOCABULARIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _tokenizer_vocabulary(tokenizer, index):
+    """The tokenizer's `Vocabulary` (its own EOS, else the index's), as wide as the index when that is wider."""
+    from automaton import Vocabulary
+
+    eos = tokenizer.eos_token_id if isinstance(tokenizer.eos_token_id, int) else index.eos_token_ids.tolist()
+    try:
+        vocabulary = _TOKENIZER_VOCABULARIES.get(tokenizer)
+    except TypeError:  # not weak-referenceable
+        vocabulary = None
+    if vocabulary is None:
+        vocabulary = Vocabulary.from_tokenizer(tokenizer, eos_token_ids=eos)
+        try:
+            _TOKENIZER_VOCABULARIES[tokenizer] = vocabulary
+        except TypeError:
+            pass
+    if index.logits_width > vocabulary.logits_width:
+        vocabulary = vocabulary.with_logits_width(index.logits_width)  # the model's width is checked per call
+    return vocabulary

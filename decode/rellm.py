@@ -17,8 +17,11 @@ this runs decode's KV-cached loop with jump-forward (forced text is fed without 
 model keywords that loop does not take (anything but do_sample, temperature, top_k, top_p),
 it runs one `model.generate` with a `RegexLogitsProcessor` instead. Matching is over the
 tokens' exact bytes, so a token is allowed exactly when its bytes can continue into a match. Patterns use the syntax of
-`automaton` (Python `re` syntax as far as interegular parses it); pattern flags other than
-ASCII/UNICODE are refused.
+`automaton` (Python `re` syntax as far as interegular parses it). A compiled pattern is read
+the way its own engine reads it, flags included (`automaton.syntax.compiled.pattern_text`):
+`IGNORECASE`, `DOTALL` and `MULTILINE` become inline flags, and without `ASCII` its Unicode
+`\\d \\w \\s` and case folding are kept; a flag with no equivalent (`VERBOSE`, `LOCALE`, ...) is
+refused with `UnsupportedRegexError` naming it.
 """
 from __future__ import annotations
 
@@ -27,19 +30,14 @@ import re
 import torch
 from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 
-from automaton.errors import UnsupportedRegexError
+from automaton.syntax.compiled import pattern_text
+from automaton.syntax.parser import parse_regex
+from automaton.syntax.render import regex_of
 from decode.generation import LOOP_KWARGS, _device_of, eos_token_ids_of, index_for
 from decode.loop import ForcedTokenizer, Sampler, run_constrained_loop
 from decode.processor import RegexLogitsProcessor
 
 __all__ = ["complete_re"]
-
-try:  # the `regex` module sets its own version flag bits on every compiled pattern
-    import regex as _regex
-
-    _IGNORED_FLAGS = re.UNICODE | re.ASCII | int(_regex.VERSION0) | int(_regex.VERSION1)
-except ImportError:  # regex is optional
-    _IGNORED_FLAGS = re.UNICODE | re.ASCII
 
 
 def complete_re(
@@ -99,23 +97,31 @@ def _pattern_source(pattern) -> str:
         if not pattern:
             raise ValueError("pattern is an empty list: give at least one pattern")
         sources = [_pattern_source(item) for item in pattern]
-        return sources[0] if len(sources) == 1 else "|".join(f"(?:{source})" for source in sources)
+        if len(sources) == 1:
+            return sources[0]
+        return "|".join(f"(?:{_without_global_flags(source)})" for source in sources)
     if isinstance(pattern, str):
         return pattern
-    if isinstance(pattern, bytes):
-        raise TypeError("pattern must be text, not bytes: decode it first")
     source = getattr(pattern, "pattern", None)
+    if isinstance(pattern, bytes) or isinstance(source, bytes):
+        raise TypeError("pattern must be text, not bytes: decode it first")
     if not isinstance(source, str):
         raise TypeError(
             f"pattern must be a string, a compiled re/regex pattern or a list of them, got {type(pattern).__name__}"
         )
-    flags = int(getattr(pattern, "flags", 0)) & ~_IGNORED_FLAGS
-    if flags:
-        raise UnsupportedRegexError(
-            source, "compiled pattern flags", None,
-            f"flags {flags:#x} cannot be applied; write them inline in the pattern or drop them",
-        )
-    return source
+    return pattern_text(pattern)
+
+
+_GLOBAL_FLAG_GROUP = re.compile(r"\(\?[aiLmsux]+\)")
+
+
+def _without_global_flags(source: str) -> str:
+    """`source`, or where it may hold a global flag group (`(?i)`, which must not end up inside
+    the group joining it with the other patterns, nor apply to them), the same language written
+    out without flags."""
+    if _GLOBAL_FLAG_GROUP.search(source) is None:
+        return source
+    return regex_of(parse_regex(source))
 
 
 class _StopWhenMatched(StoppingCriteria):

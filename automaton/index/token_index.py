@@ -260,10 +260,18 @@ class TokenIndex:
         return {name: getattr(self, name) for name in INDEX_ARRAYS}
 
     def metadata(self) -> dict[str, str]:
+        """What the file's header stores: the pattern and the vocabulary (fingerprint, logits
+        width, size, EOS ids, family: see `automaton.vocabulary.describe`)."""
+        from automaton.vocabulary.describe import vocabulary_metadata
+
         return {
             "pattern": self.pattern,
             "vocabulary_fingerprint": self.vocabulary_fingerprint,
             "logits_width": str(self.logits_width),
+            **vocabulary_metadata(
+                self.vocabulary_fingerprint, self.num_tokens, self.eos_token_ids.tolist(),
+                self.__dict__.get("_vocabulary_family"),
+            ),
         }
 
     @classmethod
@@ -275,12 +283,16 @@ class TokenIndex:
         for name, dtype in INDEX_ARRAYS.items():
             if arrays[name].dtype != dtype:
                 raise ValueError(f"array {name!r} has dtype {arrays[name].dtype}, expected {np.dtype(dtype)}")
-        return cls(
+        index = cls(
             pattern=metadata["pattern"],
             vocabulary_fingerprint=metadata["vocabulary_fingerprint"],
             logits_width=int(metadata["logits_width"]),
             **{name: arrays[name] for name in INDEX_ARRAYS},
         )
+        family = metadata.get("vocabulary_family")
+        if family:  # kept so that saving the loaded index again keeps it (not a dataclass field)
+            object.__setattr__(index, "_vocabulary_family", family)
+        return index
 
     # -- internals ---------------------------------------------------------------------------
 

@@ -9,7 +9,12 @@
 3. interegular parses the structure (groups, alternation, repeats, inline flags). Its errors
    carry no message; the position hides in `__context__` and is mapped back to the pattern.
 4. A walk turns interegular's tree into ours, applying the flags: `(?i)` folds ASCII letters,
-   `(?s)` lets `.` match a newline.
+   `(?s)` lets `.` match a newline; then `anchors.resolve_anchors` drops the anchors that sit
+   at an edge of the whole match and refuses the others.
+
+`parse_regex(pattern, reading)` reads the pattern another way than `re.ASCII` does: `reading`
+(a `Reading`, made by `syntax.compiled` for a compiled `re` / `regex` pattern) gives the code
+points of `\\d \\w \\s` and what `(?i)` makes of each character, class or escape.
 
     >>> parse_regex("a|b?")
     Alternation(options=(CharSet(ranges=((97, 97),)), Repeat(item=CharSet(ranges=((98, 98),)), min=0, max=1)))
@@ -18,7 +23,9 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Protocol
 
 from interegular.patterns import (
     _DOT,
@@ -36,22 +43,37 @@ from interegular.patterns import (
 from interegular.utils.simple_parser import NoMatch, nomatch
 
 from automaton.errors import RegexSyntaxError, UnsupportedRegexError
-from automaton.syntax.charsets import ANY, ANY_BUT_NEWLINE, ascii_case_fold, complement, normalize
-from automaton.syntax.preparse import Atom, Prepared, prepare
+from automaton.syntax.anchors import resolve_anchors
+from automaton.syntax.charsets import ANY, ANY_BUT_NEWLINE, CodePoints, ascii_case_fold, complement, normalize
+from automaton.syntax.preparse import Anchor, Atom, Prepared, prepare
 from automaton.syntax.python_re import sre_parse
 from automaton.syntax.tree import EMPTY_STRING, Alternation, CharSet, Concat, Node, Repeat
 
-__all__ = ["parse_regex", "parse_prepared"]
+__all__ = ["Reading", "parse_regex", "parse_prepared"]
 
 
-def parse_regex(pattern: str) -> Node:
+class Reading(Protocol):
+    """How a pattern is read when not as `re.ASCII` reads it (see `syntax.compiled`)."""
+
+    classes: Mapping[str, CodePoints]  # "d", "w", "s" -> the code points of `\\d`, `\\w`, `\\s`
+    unicode: bool  # `(?u)` is the pattern's own reading (accepted), `(?a:...)` refused
+    flags: str  # global flags ("i", "s") that apply as if the pattern started with them
+
+    def case_fold(self, source: str, plain: CodePoints) -> CodePoints:
+        """What the one-character regex `source` (a literal, class or escape, matching `plain`
+        without `(?i)`) matches under `(?i)`."""
+
+
+def parse_regex(pattern: str, reading: Reading | None = None) -> Node:
     if not isinstance(pattern, str):
         raise TypeError(f"pattern must be str, not {type(pattern).__name__}")
     _check_with_re(pattern)
-    return parse_prepared(pattern, prepare(pattern))
+    if reading is None:
+        return parse_prepared(pattern, prepare(pattern))
+    return parse_prepared(pattern, prepare(pattern, reading.classes, reading.unicode, reading.flags), reading)
 
 
-def parse_prepared(pattern: str, prepared: Prepared) -> Node:
+def parse_prepared(pattern: str, prepared: Prepared, reading: Reading | None = None) -> Node:
     """Parse `prepared.text` with interegular and walk the result (errors point into `pattern`)."""
     parser = _Parser(prepared.text)
     try:
@@ -64,7 +86,8 @@ def parse_prepared(pattern: str, prepared: Prepared) -> Node:
     except Unsupported as error:
         position = prepared.origins[min(parser.index, len(prepared.text))]
         raise UnsupportedRegexError(pattern, str(error) or "construct", position) from None
-    return _Walk(pattern, prepared.atoms).node(tree, 0)
+    tree = _Walk(pattern, prepared, reading).node(tree, 0)
+    return resolve_anchors(tree, pattern) if prepared.anchors else tree
 
 
 @lru_cache(maxsize=512)  # as `re` keeps its compiled patterns (errors are not kept: they raise again)
@@ -144,12 +167,15 @@ class _Walk:
 
     Nodes are told apart by their exact class first (an `isinstance` test against
     interegular's abstract base classes is slow), and each distinct character group is
-    converted once per flag set: literal text repeats the same ones."""
+    converted once per flag set: literal text repeats the same ones. An anchor's placeholder
+    becomes its `preparse.Anchor` (`anchors` takes them out)."""
 
-    def __init__(self, pattern: str, atoms: dict[str, Atom]):
+    def __init__(self, pattern: str, prepared: Prepared, reading: Reading | None = None):
         self.pattern = pattern
-        self.atoms = atoms
-        self.char_sets: dict[tuple, CharSet] = {}
+        self.atoms: dict[str, Atom] = prepared.atoms
+        self.anchors: dict[str, Anchor] = prepared.anchors
+        self.reading = reading
+        self.char_sets: dict[tuple, CharSet | Anchor] = {}
 
     def node(self, item, flags: int) -> Node:
         kind = type(item)
@@ -181,12 +207,14 @@ class _Walk:
             raise UnsupportedRegexError(self.pattern, "lookbehind" if item.backwards else "lookahead")
         raise TypeError(f"unexpected node from interegular: {item!r}")
 
-    def char_set(self, group: _CharGroup, flags: int) -> CharSet:
+    def char_set(self, group: _CharGroup, flags: int) -> CharSet | Anchor:
         ranges: list[tuple[int, int]] = []
         negated = group.negated
         for char in group.chars:
             atom = self.atoms.get(char)
             if atom is None:
+                if char in self.anchors and len(group.chars) == 1:
+                    return self.anchors[char]
                 ranges.append((ord(char), ord(char)))
             elif atom.negated and len(group.chars) > 1:
                 raise TypeError("a negated atom inside a multi-character group")
@@ -195,5 +223,16 @@ class _Walk:
                 negated ^= atom.negated
         code_points = normalize(ranges) if len(ranges) > 1 else tuple(ranges)
         if flags & _CASE_INSENSITIVE:
+            if self.reading is not None:
+                return CharSet(self.reading_fold(group, complement(code_points) if negated else code_points))
             code_points = ascii_case_fold(code_points)
         return CharSet(complement(code_points) if negated else code_points)
+
+    def reading_fold(self, group: _CharGroup, plain: CodePoints) -> CodePoints:
+        """What the one character (literal, class or escape) of `group` matches under `(?i)`, as
+        `reading` says: it is asked with the text the character was written as."""
+        if len(group.chars) != 1 or group.negated:  # not met: each class reaches interegular as one placeholder
+            raise TypeError(f"a multi-character group under (?i): {group!r}")
+        (char,) = group.chars
+        atom = self.atoms.get(char)
+        return self.reading.case_fold(re.escape(char) if atom is None else atom.source, plain)

@@ -1,15 +1,22 @@
 """One pass over a raw pattern before interegular parses its structure.
 
 Takes a pattern that Python's `re` already accepts. Gives `Prepared`:
-    text: str                  the pattern where every character class and every escape is one
-                               placeholder character (a private-use code point absent from the
-                               pattern); a leading `^`/`\\A` and a trailing `$`/`\\Z` are dropped,
-                               lazy `?` markers dropped, `(?P<name>` made a plain group, comments
-                               removed, inline flag `a` dropped, and a `{` that does not start a
-                               quantifier escaped
+    text: str                  the pattern where every character class, every escape and every
+                               anchor is one placeholder character (a private-use code point absent
+                               from the pattern); lazy `?` markers dropped, `(?P<name>` made a plain
+                               group, comments removed, the inline flags `a` and `m` dropped (ASCII
+                               is the only reading here; `m` changes only anchors, see below), every
+                               global flag group merged into one at the very start (so that
+                               `(?i)(?s)` keeps both), and a `{` that does not start a quantifier escaped
     origins: tuple[int, ...]   len(text) + 1 offsets: where each character of `text` came from in
                                the pattern (the last entry is len(pattern))
     atoms: dict[str, Atom]     placeholder -> the code points it stands for
+    anchors: dict[str, Anchor] placeholder -> the anchor (`^ $ \\A \\Z`) it stands for: whether one
+                               is accepted depends on where it sits in the tree (`syntax.anchors`)
+    hazards: tuple             (construct, offset) of what the `regex` module reads otherwise than
+                               `re` does: a literal `{` (fuzzy matching there), a `[` inside a
+                               class (POSIX classes, nested sets), a doubled `--` `&&` `~~` `||`
+                               inside a class (set operations); `syntax.compiled` refuses them there
 
 Classes and escapes are read here, as code point ranges, because interegular keeps a class as a
 set of characters (a wide range such as `[^\\x00-\\U0010ffff]` costs it a million-element set)
@@ -18,21 +25,25 @@ and refuses `\\uXXXX`, `\\UXXXXXXXX` and `\\N{...}`. `\\d \\w \\s` are the ASCII
 
 Constructs no finite automaton can express are refused here with `UnsupportedRegexError`
 carrying their position: backreferences, lookahead, lookbehind, conditionals, word boundaries,
-atomic groups, possessive quantifiers, anchors other than a leading `^` / trailing `$`, and the
-verbose / unicode inline flags.
+atomic groups, possessive quantifiers, and the verbose / unicode inline flags.
+
+`prepare(pattern, classes, unicode, flags)` reads `\\d \\w \\s` from `classes` (a mapping of "d",
+"w", "s" to code points; `charsets.ASCII_CLASSES` by default); with `unicode=True` (a compiled
+pattern without `re.ASCII`, see `syntax.compiled`) the flag `u` is accepted and a scoped
+`(?a:...)` refused; `flags` ("i", "s") are global flags added to the pattern's own.
 """
 from __future__ import annotations
 
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 
 from automaton.errors import RegexSyntaxError, UnsupportedRegexError
 from automaton.syntax.charsets import ASCII_CLASSES, CodePoints, complement, normalize
 
-__all__ = ["Atom", "Prepared", "prepare"]
+__all__ = ["Anchor", "Atom", "Prepared", "prepare"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,19 @@ class Atom:
 
     ranges: CodePoints
     negated: bool = False
+    source: str = field(default="", compare=False)  # the pattern text it was read from
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """`^`, `$`, `\\A` or `\\Z` (`construct`, e.g. "anchor ^") at offset `position` of the pattern."""
+
+    construct: str
+    position: int
+
+    @property
+    def at_start(self) -> bool:
+        return self.construct in ("anchor ^", "anchor \\A")
 
 
 @dataclass(frozen=True)
@@ -51,10 +75,14 @@ class Prepared:
     text: str
     origins: tuple[int, ...]
     atoms: dict[str, Atom]
+    anchors: dict[str, Anchor] = field(default_factory=dict)
+    hazards: tuple[tuple[str, int], ...] = ()
 
 
-def prepare(pattern: str) -> Prepared:
-    return _Scanner(pattern).run()
+def prepare(
+    pattern: str, classes: Mapping[str, CodePoints] = ASCII_CLASSES, unicode: bool = False, flags: str = ""
+) -> Prepared:
+    return _Scanner(pattern, classes, unicode, flags).run()
 
 
 _CONTROL_ESCAPES = {"a": 0x07, "f": 0x0C, "n": 0x0A, "r": 0x0D, "t": 0x09, "v": 0x0B}
@@ -83,8 +111,13 @@ def _placeholders(pattern: str) -> Iterator[str]:
 
 
 class _Scanner:
-    def __init__(self, pattern: str):
+    def __init__(self, pattern: str, classes: Mapping[str, CodePoints], unicode: bool, flags: str):
         self.pattern = pattern
+        self.classes = classes
+        self.unicode = unicode
+        self.anchors: dict[str, Anchor] = {}
+        self.global_flags: set[str] = set(flags)
+        self.hazards: list[tuple[str, int]] = []
         self.out: list[str] = []
         self.origins: list[int] = []
         self.atoms: dict[str, Atom] = {}
@@ -102,6 +135,11 @@ class _Scanner:
         self.atoms[placeholder] = atom
         self.emit(placeholder, origin)
 
+    def emit_anchor(self, construct: str, origin: int) -> None:
+        placeholder = next(self.free)
+        self.anchors[placeholder] = Anchor(construct, origin)
+        self.emit(placeholder, origin)
+
     def refuse(self, construct: str, position: int, hint: str = "") -> None:
         raise UnsupportedRegexError(self.pattern, construct, position, hint)
 
@@ -111,25 +149,16 @@ class _Scanner:
         pattern = self.pattern
         end = len(pattern)
         i = 0
-        at_start = True  # only global inline flags seen so far
         while i < end:
             char = pattern[i]
-            starts_here = at_start
-            at_start = False
             if char == "\\":
-                i = self.escape_outside_class(i, starts_here)
+                i = self.escape_outside_class(i)
             elif char == "[":
                 i = self.char_class(i)
             elif char == "(":
-                i, only_flags = self.group_open(i)
-                at_start = starts_here and only_flags
-            elif char == "^":
-                if not starts_here:
-                    self.refuse("anchor ^", i, "only a leading ^ is accepted")
-                i += 1
-            elif char == "$":
-                if i != end - 1:
-                    self.refuse("anchor $", i, "only a trailing $ is accepted")
+                i = self.group_open(i)
+            elif char in "^$":
+                self.emit_anchor(f"anchor {char}", i)
                 i += 1
             elif char in "*+?":
                 self.emit(char, i)
@@ -140,6 +169,7 @@ class _Scanner:
                     self.emit(quantifier.group(0), i)
                     i = self.quantifier_suffix(quantifier.end())
                 else:  # a literal brace, as in `re`
+                    self.hazards.append(("literal {", i))
                     self.emit("\\{", i)
                     i += 1
             else:
@@ -148,7 +178,13 @@ class _Scanner:
                 self.origins.extend(range(i, j))
                 i = j
         self.origins.append(end)
-        return Prepared("".join(self.out), tuple(self.origins), self.atoms)
+        text = "".join(self.out)
+        origins = tuple(self.origins)
+        flags = "".join(sorted(self.global_flags & set("is")))
+        if flags:  # interegular keeps only the last global flag group: give it one, first
+            text = f"(?{flags}){text}"
+            origins = (0,) * (len(flags) + 3) + origins
+        return Prepared(text, origins, self.atoms, self.anchors, tuple(self.hazards))
 
     def quantifier_suffix(self, i: int) -> int:
         """Skip a lazy `?` (same language as greedy); refuse a possessive `+`."""
@@ -159,15 +195,15 @@ class _Scanner:
                 self.refuse("possessive quantifier", i)
         return i
 
-    def group_open(self, i: int) -> tuple[int, bool]:
-        """Handle the `(` at `i`; returns the next offset and whether it was only a global flag group."""
+    def group_open(self, i: int) -> int:
+        """Handle the `(` at `i`; returns the offset after what was read."""
         pattern = self.pattern
         if not pattern.startswith("(?", i):
             self.emit("(", i)
-            return i + 1, False
+            return i + 1
         after = pattern[i + 2 : i + 4]
         if after.startswith("#"):
-            return pattern.index(")", i) + 1, True
+            return pattern.index(")", i) + 1
         if after[:1] in ("=", "!"):
             self.refuse("lookahead", i)
         if after in ("<=", "<!"):
@@ -180,44 +216,46 @@ class _Scanner:
             self.refuse("atomic group", i)
         if after == "P<":
             self.emit("(", i)
-            return pattern.index(">", i) + 1, False
+            return pattern.index(">", i) + 1
         if after.startswith(":"):
             self.emit("(?:", i)
-            return i + 3, False
+            return i + 3
         flags = _INLINE_FLAGS.match(pattern, i)
         if flags is None:
             raise RegexSyntaxError(pattern, i, "unknown group extension")
         added, removed, closer = flags.group(1), flags.group(2) or "", flags.group(3)
         if "x" in added + removed:
             self.refuse("verbose flag (?x)", i)
-        if "u" in added or "L" in added:
+        if "L" in added or ("u" in added and not self.unicode):
             self.refuse("inline flag (?u) / (?L)", i, "\\d \\w \\s and case folding are ASCII here")
-        added = added.replace("a", "")  # ASCII semantics are the only ones here
-        if added or removed:
-            self.emit(f"(?{added}{'-' + removed if removed else ''}{closer}", i)
-        elif closer == ":":
+        if "a" in added and self.unicode and closer == ":":
+            self.refuse("inline flag (?a:...)", i, "a scoped ASCII group in a pattern compiled without re.ASCII")
+        # ASCII semantics are the only ones here (a Unicode reading has its classes in `classes`);
+        # `m` changes only `^` and `$`, which are accepted only where it makes no difference.
+        added = added.replace("a", "").replace("u", "").replace("m", "")
+        removed = removed.replace("m", "")
+        if closer == ")":  # a global flag group: merged with the others at the start
+            self.global_flags.update(added)
+        elif added or removed:
+            self.emit(f"(?{added}{'-' + removed if removed else ''}:", i)
+        else:
             self.emit("(?:", i)
-        return flags.end(), closer == ")"
+        return flags.end()
 
-    def escape_outside_class(self, i: int, at_start: bool) -> int:
+    def escape_outside_class(self, i: int) -> int:
         pattern = self.pattern
         kind = pattern[i + 1]
         if kind in "bB":
             self.refuse(f"word boundary \\{kind}", i)
-        if kind == "A":
-            if not at_start:
-                self.refuse("anchor \\A", i, "only a leading \\A is accepted")
-            return i + 2
-        if kind == "Z":
-            if i + 2 != len(pattern):
-                self.refuse("anchor \\Z", i, "only a trailing \\Z is accepted")
+        if kind in "AZ":
+            self.emit_anchor(f"anchor \\{kind}", i)
             return i + 2
         if kind in "123456789":
             three_octal = pattern[i + 1 : i + 4]
             if not (len(three_octal) == 3 and all(c in _OCTAL for c in three_octal)):
                 self.refuse("backreference", i)
         atom, after = self.read_escape(i, in_class=False)
-        self.emit_atom(atom, i)
+        self.emit_atom(Atom(atom.ranges, atom.negated, pattern[i:after]), i)
         return after
 
     def read_escape(self, i: int, in_class: bool) -> tuple[Atom, int]:
@@ -225,8 +263,8 @@ class _Scanner:
         pattern = self.pattern
         kind = pattern[i + 1]
         lower = kind.lower()
-        if lower in ASCII_CLASSES and kind in "dDwWsS":
-            return Atom(ASCII_CLASSES[lower], negated=kind.isupper()), i + 2
+        if kind in "dDwWsS":
+            return Atom(self.classes[lower], negated=kind.isupper()), i + 2
         if kind in _CONTROL_ESCAPES:
             return _literal(_CONTROL_ESCAPES[kind]), i + 2
         if kind == "b" and in_class:
@@ -285,13 +323,19 @@ class _Scanner:
                 ranges.append((start.ranges[0][0], end.ranges[0][0]))
             else:
                 ranges.extend(complement(start.ranges) if start.negated else start.ranges)
-        self.emit_atom(Atom(normalize(ranges), negated), i)
+        self.emit_atom(Atom(normalize(ranges), negated, pattern[i:j]), i)
         return j
 
     def class_item(self, j: int) -> tuple[Atom, int]:
-        if self.pattern[j] == "\\":
+        pattern = self.pattern
+        char = pattern[j]
+        if char == "\\":
             return self.read_escape(j, in_class=True)
-        return _literal(ord(self.pattern[j])), j + 1
+        if char == "[":
+            self.hazards.append(("[ inside a character class", j))
+        elif char in "-&~|" and pattern[j + 1] == char:
+            self.hazards.append((f"{char}{char} inside a character class", j))
+        return _literal(ord(char)), j + 1
 
 
 def _is_single(atom: Atom) -> bool:

@@ -32,6 +32,7 @@ import numpy as np
 
 from automaton.errors import VocabularyError
 from automaton.vocabulary.check import self_check
+from automaton.vocabulary.describe import remember_family
 from automaton.vocabulary.families import read_tokenizer
 from automaton.vocabulary.token_arrays import assemble
 
@@ -86,6 +87,7 @@ class Vocabulary:
         self.family = family
         self.prepends_space = bool(prepends_space)
         self.fingerprint = _fingerprint(data, offsets, eos, width)
+        remember_family(self.fingerprint, family)
 
     # ---- constructors -------------------------------------------------------------------
 

@@ -7,8 +7,9 @@ Takes prompts (an iterable, or a JSONL / text file) and one target; gives record
 result file and its summary). One job per module, imported one way only:
 
     core     records, targets (`resolve_target`), `Extractor` (batches -> `decode.generate` -> records), `extract`
-    files    prompt files in (`read_prompts`), result files out (`ResultFile`: resume after a crash)
-    run      `extract_file`: `FileRun` (resume, progress, summary) and the local engine
+    files    prompt files in (`read_prompts`: JSON Lines, JSON arrays, text), result files out (`ResultFile`)
+    settings what produced a result file (`<output>.run.json`, checked on resume) and the path checks
+    run      `extract_file`: checks first, `FileRun` (resume, progress, summary) and the local engine
     ray      the Ray Data engine (imported by `run` only when asked for; Ray itself only then)
     command  the argparse of `python -m decode extract`
 

@@ -3,14 +3,17 @@
     python -m decode extract --input prompts.jsonl --output results.jsonl \\
         (--pattern P | --pattern-file F | --schema schema.json | --index FILE) \\
         [--model default|PATH] [--batch-size N] [--max-new-tokens N] [--field prompt] [--id-field id] \\
-        [--engine local|ray] [--workers N] [--ray-address ADDRESS]
+        [--engine local|ray] [--workers N] [--ray-address ADDRESS] [--temperature T] [--top-p P] [--seed N]
+        [--max-states N] [--keep-fields a,b] [--chat-template | --no-chat-template] [--stop-when-matched]
 
 Takes the command line's arguments; gives an exit status, after `decode.extraction.run.extract_file`
 has written the result file and the summary is printed. Parsing imports nothing heavy (no torch,
 no Ray): `add_extract_arguments(subparsers)` registers the subcommand; `run_extract(arguments)`
-runs it and returns the exit status: 0 when the run went through the whole input (bad input lines
-included: they are in the output and the summary), 2 on an error in the options or files, 130
-when interrupted (rerun the same command to resume).
+runs it and returns the exit status: 0 when the run went through the whole input and the output
+holds no failed line; 1 when it went through but the output holds failed lines (bad input lines,
+empty prompts: this run's or an earlier run's; the summary says how many); 2 on an error in the
+options, the target or the files (nothing loaded, the output untouched: a mismatching resume
+included); 130 when interrupted (rerun the same command to resume).
 """
 from __future__ import annotations
 
@@ -47,12 +50,25 @@ def add_extract_arguments(subparsers) -> argparse.ArgumentParser:
     add("--max-new-tokens", type=int, default=256, help="generation limit per prompt (default 256)")
     add("--field", default="prompt", help="JSONL field holding the prompt (default 'prompt')")
     add("--id-field", default="id", help="JSONL field holding the id (default 'id'; else the line number)")
-    add("--input-format", choices=("auto", "jsonl", "text"), default="auto",
-        help="auto: JSON Lines for .jsonl/.ndjson/.json files, plain text otherwise")
+    add("--input-format", choices=("auto", "jsonl", "json", "text"), default="auto",
+        help="auto: .jsonl/.ndjson/.json files are a JSON array when they start with '[', else JSON Lines; "
+             "other files plain text. json: one JSON array of prompts (strings or objects)")
     add("--engine", choices=("local", "ray"), default="local", help="local process or Ray Data (default local)")
     add("--workers", type=int, default=2, help="Ray workers, one model each (default 2)")
     add("--ray-address", default=None,
         help="address of an existing Ray cluster ('auto', 'ray://host:10001'); default: start a local one")
+    add("--temperature", type=float, default=None, help="sample with this temperature (default: greedy)")
+    add("--top-p", type=float, default=None, help="sample from the top-p nucleus (default: greedy)")
+    add("--seed", type=int, default=None, help="random seed of the sampling (reproducible runs)")
+    add("--max-states", type=int, default=None, help="limit of the pattern's DFA states (default 100,000)")
+    add("--keep-fields", default="", help="input fields copied into each result record, comma-separated (a,b)")
+    template = parser.add_mutually_exclusive_group()
+    template.add_argument("--chat-template", dest="chat_template", action="store_const", const=True, default="auto",
+                          help="send each prompt through the tokenizer's chat template as one user message "
+                               "(default: when the tokenizer has one)")
+    template.add_argument("--no-chat-template", dest="chat_template", action="store_const", const=False,
+                          help="send the prompts as they are")
+    add("--stop-when-matched", action="store_true", help="end each output at its first full match")
     add("--no-jump-forward", action="store_true", help="sample every token, also where the pattern forces the text")
     add("--no-progress", action="store_true", help="no progress bar")
     return parser
@@ -71,6 +87,12 @@ def _target_of(arguments) -> dict:
     return {"index": arguments.index}
 
 
+# Options handed to `extract_file` under their own names.
+_PASSED_AS_IS = ("model", "device", "batch_size", "max_new_tokens", "field", "id_field", "input_format", "engine",
+                 "workers", "ray_address", "temperature", "top_p", "seed", "max_states", "keep_fields",
+                 "chat_template", "stop_when_matched")
+
+
 def run_extract(arguments) -> int:
     """Run the `extract` subcommand with parsed `arguments`; prints the summary; returns the exit status."""
     from automaton.errors import AutomatonError
@@ -81,16 +103,7 @@ def run_extract(arguments) -> int:
             arguments.input,
             arguments.output,
             **_target_of(arguments),
-            model=arguments.model,
-            device=arguments.device,
-            batch_size=arguments.batch_size,
-            max_new_tokens=arguments.max_new_tokens,
-            field=arguments.field,
-            id_field=arguments.id_field,
-            input_format=arguments.input_format,
-            engine=arguments.engine,
-            workers=arguments.workers,
-            ray_address=arguments.ray_address,
+            **{name: getattr(arguments, name) for name in _PASSED_AS_IS},
             progress=not arguments.no_progress,
             jump_forward=False if arguments.no_jump_forward else None,
         )
@@ -103,4 +116,4 @@ def run_extract(arguments) -> int:
         return 2
     for line in summary.lines():
         print(line)
-    return 0
+    return summary.exit_status

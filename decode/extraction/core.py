@@ -13,10 +13,18 @@ once (through the in-memory memo and the file cache of `compile_index`), and an 
 uses it for every batch: one `decode.generate` call per batch, whose results already carry
 the prompt token counts, stop reasons and `matched` (nothing is tokenized twice).
 
-A record is "matched" (the output is a full match, ended on EOS), "incomplete" (cut off by
-`max_new_tokens` or a stop criterion: never passed off as a match) or "failed" (the input
-item could not be used: its line and the reason are in the record). With a schema, `value`
-holds the parsed JSON of a matched output.
+A record is "matched" (the output is a full match, ended on EOS, or at the first full match
+with `stop_when_matched`), "incomplete" (cut off by `max_new_tokens` or a stop criterion: never
+passed off as a match) or "failed" (the input item could not be used, an empty prompt
+included: its line and the reason are in the record). With a schema, `value` holds the parsed
+JSON of a matched output; `fields` holds the input fields kept with `keep_fields`.
+
+Options (`extract`, `extract_file`, `Extractor`): temperature / top_p (sampling; greedy when
+neither is given or temperature is 0), seed, stop_when_matched, chat_template ("auto", the
+default: each prompt string goes through the tokenizer's chat template as one user message when
+the tokenizer has one; True: always, an error without one; False: raw), max_states (the DFA's
+limit). `check_target` validates the target without a model (`describe_target` also says what
+it is, for the run record of a result file).
 
 Files, resume and progress are `decode.extraction.run`; the Ray engine is `decode.extraction.ray`.
 """
@@ -40,12 +48,20 @@ __all__ = [
     "model_and_tokenizer",
     "resolve_target",
     "read_schema_file",
+    "check_target",
+    "model_identity",
+    "sampling_options",
+    "RECORD_FIELDS",
 ]
 
 STATUS_MATCHED = "matched"
 STATUS_INCOMPLETE = "incomplete"
 STATUS_FAILED = "failed"
 STOP_INPUT_ERROR = "input_error"
+# Fields of a result record: `keep_fields` may not name them.
+RECORD_FIELDS = frozenset({"id", "status", "matched", "output", "value", "stop_reason", "prompt_tokens",
+                           "output_tokens", "line", "error"})
+CHAT_TEMPLATE_CHOICES = ("auto", True, False)
 
 
 @dataclass(frozen=True)
@@ -55,9 +71,10 @@ class ExtractionRecord:
     id: the prompt's id. output: the generated text (None when failed).
     matched: the output fully matches the pattern and generation ended on EOS.
     value: the parsed JSON of a matched output when a schema was given (else None).
-    stop_reason: "eos", "max_new_tokens", "stop", or "input_error" for a failed item.
+    stop_reason: "eos", "max_new_tokens", "stop", "match" (stop_when_matched), or "input_error" for a failed item.
     prompt_tokens / output_tokens: token counts of the prompt and of the output (EOS excluded).
     line: the input line of a failed item; error: why it failed.
+    fields: input fields kept with `keep_fields` (written after the record's own fields).
     """
 
     id: str | int | None
@@ -70,6 +87,7 @@ class ExtractionRecord:
     has_value: bool = False
     line: int | None = None
     error: str | None = None
+    fields: dict | None = None
 
     @property
     def status(self) -> str:
@@ -80,19 +98,22 @@ class ExtractionRecord:
     def to_json(self) -> dict:
         """The record as written to a result file (one JSON object)."""
         if self.error is not None:
-            return {"id": self.id, "status": STATUS_FAILED, "line": self.line, "error": self.error}
+            return {"id": self.id, "status": STATUS_FAILED, "line": self.line, "error": self.error,
+                    **(self.fields or {})}
         record = {"id": self.id, "status": self.status, "matched": self.matched, "output": self.output}
         if self.has_value:
             record["value"] = self.value
         record.update(
             stop_reason=self.stop_reason, prompt_tokens=self.prompt_tokens, output_tokens=self.output_tokens
         )
+        record.update(self.fields or {})
         return record
 
     @classmethod
     def failed(cls, item: BadLine) -> ExtractionRecord:
         return cls(
-            id=item.id, output=None, matched=False, stop_reason=STOP_INPUT_ERROR, line=item.line, error=item.error
+            id=item.id, output=None, matched=False, stop_reason=STOP_INPUT_ERROR, line=item.line, error=item.error,
+            fields=item.fields,
         )
 
 
@@ -116,16 +137,134 @@ def read_schema_file(path) -> dict:
         raise ExtractionOptionsError(f"schema file {path} is not JSON: {error}") from None
 
 
-def resolve_target(model, tokenizer, *, pattern=None, schema=None, index=None) -> ExtractionTarget:
-    """Exactly one of pattern / schema / index, as a `TokenIndex` for this model and tokenizer."""
-    from automaton import TokenIndex, json_schema_to_regex, load_index
-    from decode.generation import index_for, vocabulary_for
-
+def _one_target(pattern, schema, index) -> None:
     given = [name for name, value in (("pattern", pattern), ("schema", schema), ("index", index)) if value is not None]
     if len(given) != 1:
         raise ExtractionOptionsError(
             f"give exactly one of pattern, schema or index (got {', '.join(given) if given else 'none'})"
         )
+
+
+def _pattern_text(pattern) -> str:
+    if not isinstance(pattern, str):
+        pattern = getattr(pattern, "pattern", pattern)  # a compiled re / regex pattern
+    if not isinstance(pattern, str):
+        raise ExtractionOptionsError(f"pattern must be a string or a compiled pattern, got {type(pattern).__name__}")
+    return pattern
+
+
+def check_target(*, pattern=None, schema=None, index=None, max_states: int | None = None) -> dict:
+    """Validate the target without a model, and describe it (for the run record of a result file).
+
+    A pattern (or a schema's regex) is compiled to its DFA (syntax, unsupported constructs, an
+    empty language, `max_states`); an index file is loaded and checked. Raises what those raise
+    (`automaton` errors) or ExtractionOptionsError. Gives {"pattern": ...} plus "schema" or
+    "index_sha256" (the index file's digest) where they apply.
+    """
+    import hashlib
+
+    from automaton import TokenIndex, compile_dfa, json_schema_to_regex, load_index
+
+    _one_target(pattern, schema, index)
+    if max_states is not None and (isinstance(max_states, bool) or not isinstance(max_states, int) or max_states < 2):
+        raise ExtractionOptionsError(f"max_states must be an integer of at least 2, got {max_states!r}")
+    if index is not None:
+        if isinstance(index, TokenIndex):
+            return {"pattern": index.pattern, "index": "object"}
+        path = Path(index)
+        if not path.is_file():
+            raise ExtractionOptionsError(f"index file {path} does not exist")
+        loaded = load_index(path)
+        return {"pattern": loaded.pattern, "index_sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    described = {}
+    if schema is not None:
+        if isinstance(schema, str):
+            try:
+                schema = json.loads(schema)
+            except json.JSONDecodeError as error:
+                raise ExtractionOptionsError(f"the schema is not JSON: {error}") from None
+        described["schema"] = schema
+        pattern = json_schema_to_regex(schema)
+    pattern = _pattern_text(pattern)
+    limits = {} if max_states is None else {"max_states": max_states}
+    compile_dfa(pattern, **limits)
+    return {"pattern": pattern, **described}
+
+
+def model_identity(model) -> str:
+    """What model a run used, without loading it: "default", a model folder's path, or a model object's name."""
+    from automaton.cache import default_cache_dir
+
+    if model is None or (isinstance(model, str) and model == "default"):
+        return "default"
+    if isinstance(model, (str, Path)):
+        return str(Path(model).resolve())
+    name = getattr(model, "name_or_path", None) or getattr(getattr(model, "config", None), "_name_or_path", None)
+    if not name:
+        return f"a {type(model).__name__} object"
+    folder = Path(name)
+    if folder.name == "model" and folder.parent.parent == default_cache_dir() / "models" \
+            and folder.parent.name.startswith("smollm2-135m-instruct"):
+        return "default"  # the embedded model, as load_default loads it
+    return str(folder.resolve()) if folder.is_dir() else str(name)
+
+
+def sampling_options(temperature: float | None = None, top_p: float | None = None, seed: int | None = None,
+                     stop_when_matched: bool = False) -> dict:
+    """Keyword arguments of `decode.generate` for these options (checked): sampling when temperature
+    (above 0) or top_p is given, else greedy; seed and stop_when_matched only when asked for."""
+    options: dict = {}
+    if temperature is not None:
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or temperature < 0:
+            raise ExtractionOptionsError(f"temperature must be a number of at least 0, got {temperature!r}")
+    if top_p is not None:
+        if isinstance(top_p, bool) or not isinstance(top_p, (int, float)) or not 0 < top_p <= 1:
+            raise ExtractionOptionsError(f"top_p must be a number in (0, 1], got {top_p!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ExtractionOptionsError(f"seed must be an integer, got {seed!r}")
+    sampling = (temperature is not None and temperature > 0) or top_p is not None
+    if sampling:
+        options["do_sample"] = True
+        if temperature is not None:
+            options["temperature"] = float(temperature)
+        if top_p is not None:
+            options["top_p"] = float(top_p)
+    if seed is not None:
+        options["seed"] = seed
+    if stop_when_matched:
+        options["stop_when_matched"] = True
+    return options
+
+
+def _generate_takes(name: str) -> bool:
+    import inspect
+
+    from decode import generation
+
+    return name in inspect.signature(generation.generate).parameters
+
+
+def _chat_template_for(tokenizer, chat_template) -> bool:
+    """Whether prompts go through the chat template: "auto"/None: when the tokenizer has one."""
+    if chat_template is None:
+        chat_template = "auto"
+    if chat_template not in CHAT_TEMPLATE_CHOICES:
+        raise ExtractionOptionsError(f"chat_template must be 'auto', True or False, not {chat_template!r}")
+    has_template = bool(getattr(tokenizer, "chat_template", None))
+    if chat_template == "auto":
+        return has_template and _generate_takes("chat_template")
+    if chat_template and not has_template:
+        raise ExtractionOptionsError("chat_template=True but the tokenizer has no chat template")
+    return bool(chat_template)
+
+
+def resolve_target(model, tokenizer, *, pattern=None, schema=None, index=None,
+                   max_states: int | None = None) -> ExtractionTarget:
+    """Exactly one of pattern / schema / index, as a `TokenIndex` for this model and tokenizer."""
+    from automaton import TokenIndex, compile_index, json_schema_to_regex, load_index
+    from decode.generation import index_for, vocabulary_for
+
+    _one_target(pattern, schema, index)
     if index is not None:
         if not isinstance(index, TokenIndex):
             path = Path(index)
@@ -135,10 +274,10 @@ def resolve_target(model, tokenizer, *, pattern=None, schema=None, index=None) -
         return ExtractionTarget(index_for(model, tokenizer, index), index.pattern, is_schema=False)
     if schema is not None:
         pattern = json_schema_to_regex(schema)
-    if not isinstance(pattern, str):
-        pattern = getattr(pattern, "pattern", pattern)  # a compiled re / regex pattern
-    if not isinstance(pattern, str):
-        raise ExtractionOptionsError(f"pattern must be a string or a compiled pattern, got {type(pattern).__name__}")
+    pattern = _pattern_text(pattern)
+    if max_states is not None:
+        built = compile_index(pattern, vocabulary_for(model, tokenizer), max_states=max_states)
+        return ExtractionTarget(index_for(model, tokenizer, built), pattern, is_schema=schema is not None)
     return ExtractionTarget(index_for(model, tokenizer, pattern), pattern, is_schema=schema is not None)
 
 
@@ -168,8 +307,8 @@ class Extractor:
     """A model, a tokenizer and a resolved target: turns batches of prompts into records."""
 
     def __init__(self, model, tokenizer, target: ExtractionTarget, *, max_new_tokens: int = 256,
-                 jump_forward: bool | None = None, **generate_kwargs):
-        if max_new_tokens < 1:
+                 jump_forward: bool | None = None, chat_template="auto", **generate_kwargs):
+        if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
             raise ExtractionOptionsError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
         copies = generate_kwargs.get("num_return_sequences", 1)
         if copies not in (None, 1):
@@ -179,6 +318,12 @@ class Extractor:
         generate_kwargs.setdefault("do_sample", False)
         if jump_forward is not None:
             generate_kwargs["jump_forward"] = jump_forward
+        for name in ("seed", "stop_when_matched"):
+            if name in generate_kwargs and not _generate_takes(name):
+                raise ExtractionOptionsError(f"{name} needs a decode.generate that takes it (this one does not)")
+        self.chat_template_applied = _chat_template_for(tokenizer, chat_template)
+        if self.chat_template_applied:
+            generate_kwargs["chat_template"] = True
         self.model = model
         self.tokenizer = tokenizer
         self.target = target
@@ -191,10 +336,22 @@ class Extractor:
 
         if not items:
             return []
-        results = generation.generate(
-            self.model, self.tokenizer, [item.prompt for item in items], self.target.index,
-            max_new_tokens=self.max_new_tokens, batch_size=len(items), **self.generate_kwargs,
-        )
+        from decode import errors
+
+        empty_prompt_error = getattr(errors, "EmptyPromptError", None) or ()
+        try:
+            results = generation.generate(
+                self.model, self.tokenizer, [item.prompt for item in items], self.target.index,
+                max_new_tokens=self.max_new_tokens, batch_size=len(items), **self.generate_kwargs,
+            )
+        except empty_prompt_error as error:  # prompts that encode to no token: failed records, the rest again
+            empty = set(error.positions)
+            rest = iter(self.run_batch([item for position, item in enumerate(items) if position not in empty]))
+            return [
+                ExtractionRecord.failed(BadLine(item.line, "the prompt encodes to no token", item.id, item.fields))
+                if position in empty else next(rest)
+                for position, item in enumerate(items)
+            ]
         return [self._record(item, result) for item, result in zip(items, results)]
 
     def _record(self, item: PromptLine, result) -> ExtractionRecord:
@@ -210,6 +367,7 @@ class Extractor:
             output_tokens=result.num_tokens,
             value=value,
             has_value=self.target.is_schema,
+            fields=item.fields,
         )
 
     def records(self, items: Iterable, batch_size: int, skip_ids: Iterable = ()) -> Iterator[ExtractionRecord]:
@@ -236,8 +394,10 @@ def _as_item(position: int, item) -> PromptLine | BadLine:
     if isinstance(item, (PromptLine, BadLine)):
         return item
     if isinstance(item, str):
-        return PromptLine(position, position, item)
+        item = (position, item)
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], str):
+        if item[1] == "":
+            return BadLine(position, "empty prompt: the prompt is \"\"", item[0])
         return PromptLine(position, item[0], item[1])
     raise TypeError(
         f"prompt {position} must be a string, an (id, prompt) pair or a PromptLine, got {type(item).__name__}"
@@ -257,6 +417,12 @@ def extract(
     skip_ids: Iterable = (),
     jump_forward: bool | None = None,
     device=None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    seed: int | None = None,
+    stop_when_matched: bool = False,
+    chat_template="auto",
+    max_states: int | None = None,
     **generate_kwargs,
 ) -> Iterator[ExtractionRecord]:
     """Yield an `ExtractionRecord` per prompt whose output must match `pattern` (or `schema`, or `index`).
@@ -265,13 +431,16 @@ def extract(
         "default" for the embedded SmolLM2, or a local model folder).
     skip_ids: ids not to run again (those of an earlier run).
     jump_forward: passed to `decode.generate` when given.
+    temperature, top_p, seed, stop_when_matched, chat_template, max_states: see the module docstring.
     generate_kwargs: passed to `decode.generate` (greedy unless `do_sample=True`).
     """
+    generate_kwargs = {**sampling_options(temperature, top_p, seed, stop_when_matched), **generate_kwargs}
+    if model is None or isinstance(model, (str, Path)):  # the target's errors before the model loads
+        check_target(pattern=pattern, schema=schema, index=index, max_states=max_states)
     model, tokenizer = model_and_tokenizer(model, tokenizer, device)
-    target = resolve_target(model, tokenizer, pattern=pattern, schema=schema, index=index)
-    extractor = Extractor(
-        model, tokenizer, target, max_new_tokens=max_new_tokens, jump_forward=jump_forward, **generate_kwargs
-    )
+    target = resolve_target(model, tokenizer, pattern=pattern, schema=schema, index=index, max_states=max_states)
+    extractor = Extractor(model, tokenizer, target, max_new_tokens=max_new_tokens, jump_forward=jump_forward,
+                          chat_template=chat_template, **generate_kwargs)
     yield from extractor.records(prompts, batch_size, skip_ids)
 
 

@@ -56,7 +56,8 @@ def import_ray():
     return ray
 
 
-def index_file_bytes(model_spec, device, *, pattern=None, schema=None, index=None) -> tuple[bytes, bool]:
+def index_file_bytes(model_spec, device, *, pattern=None, schema=None, index=None,
+                     max_states: int | None = None) -> tuple[bytes, bool]:
     """(bytes of the index file the workers load, whether it came from a schema).
 
     An index file given as `index` is read as is (the workers check it against their
@@ -75,7 +76,7 @@ def index_file_bytes(model_spec, device, *, pattern=None, schema=None, index=Non
             raise ExtractionOptionsError(f"index file {path} does not exist")
         return path.read_bytes(), False
     model, tokenizer = load_model(model_spec, device)
-    target = resolve_target(model, tokenizer, pattern=pattern, schema=schema)
+    target = resolve_target(model, tokenizer, pattern=pattern, schema=schema, max_states=max_states)
     with tempfile.TemporaryDirectory(prefix="decode-index-") as folder:
         path = Path(folder) / "target.index"
         target.index.save(path)
@@ -86,7 +87,8 @@ class ExtractionWorker:
     """A Ray Data actor: loads the model and the index file once, then maps batches of prompts to result lines.
 
     Batches in: columns "id" (each id as JSON text, so strings and integers survive Arrow),
-    "line" (int) and "prompt" (str). Batches out: column "record", one JSON result line per prompt.
+    "line" (int), "prompt" (str) and "fields" (the kept input fields as JSON text, "null" for none).
+    Batches out: column "record", one JSON result line per prompt.
     """
 
     def __init__(self, model_spec: str, device: str | None, index_bytes, is_schema: bool,
@@ -113,8 +115,8 @@ class ExtractionWorker:
         import numpy as np
 
         items = [
-            PromptLine(int(line), json.loads(str(identifier)), str(prompt))
-            for identifier, line, prompt in zip(batch["id"], batch["line"], batch["prompt"])
+            PromptLine(int(line), json.loads(str(identifier)), str(prompt), json.loads(str(fields)))
+            for identifier, line, prompt, fields in zip(batch["id"], batch["line"], batch["prompt"], batch["fields"])
         ]
         records = self.extractor.run_batch(items)
         lines = [json.dumps(record.to_json(), ensure_ascii=False) for record in records]
@@ -178,7 +180,8 @@ class RayEngine:
             if isinstance(item, BadLine):
                 file_run.write(ExtractionRecord.failed(item))
             else:
-                pending.append({"id": json.dumps(item.id), "line": item.line, "prompt": item.prompt})
+                pending.append({"id": json.dumps(item.id), "line": item.line, "prompt": item.prompt,
+                                "fields": json.dumps(item.fields, ensure_ascii=False)})
         if not pending:
             return
         self._started_ray = _connect(ray, self.address, self.workers * self.cpus_per_worker)

@@ -11,6 +11,13 @@ items not done yet, writes each record as it comes (flushed), counts, and draws 
 bar. The local engine (`LocalEngine`, here) turns batches of items into records with an
 `Extractor`; `engine="ray"` hands the same `FileRun` to `decode.extraction.ray.RayEngine`,
 imported only then (the Ray module never imports this one).
+
+Order of work (`extract_file`): the options, the target (its DFA compiled, or its index file
+checked), the input (its format) and the output path (not the input, a writable folder, a run
+record that agrees: `decode.extraction.settings`) are checked first, without the model; then
+the prompts left to do are counted (read only): none (an empty input, a finished run) ends the
+run there, without loading the model; else the engine loads the model and compiles the index,
+the run record is written (fresh outputs), and the output file is opened.
 """
 from __future__ import annotations
 
@@ -23,14 +30,20 @@ from pathlib import Path
 
 from decode.errors import ExtractionOptionsError
 from decode.extraction.core import (
+    CHAT_TEMPLATE_CHOICES,
+    RECORD_FIELDS,
     STATUS_FAILED,
     STOP_INPUT_ERROR,
     ExtractionRecord,
     Extractor,
+    check_target,
     model_and_tokenizer,
+    model_identity,
     resolve_target,
+    sampling_options,
 )
-from decode.extraction.files import BadLine, PromptLine, ResultFile, count_prompt_lines, read_prompts
+from decode.extraction.files import BadLine, PromptLine, ResultFile, id_key, input_format_of, read_prompts
+from decode.extraction.settings import check_paths, check_resume, has_results, write_run_record
 
 __all__ = ["ExtractionSummary", "FileRun", "LocalEngine", "extract_file", "ENGINES"]
 
@@ -39,7 +52,11 @@ ENGINES = ("local", "ray")
 
 @dataclass
 class ExtractionSummary:
-    """Counts and throughput of one `extract_file` run (skipped = already in the output file)."""
+    """Counts and throughput of one `extract_file` run (skipped = already in the output file).
+
+    failed_earlier: failed records an earlier run left in the output (skipped now, still there).
+    exit_status: 0 when the output holds no failed record, 1 when it holds any (this run's or earlier).
+    """
 
     matched: int = 0
     incomplete: int = 0
@@ -50,6 +67,11 @@ class ExtractionSummary:
     dropped_bytes: int = 0
     engine: str = "local"
     by_stop_reason: dict = field(default_factory=dict)
+    failed_earlier: int = 0
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if self.failed + self.failed_earlier else 0
 
     @property
     def generated(self) -> int:
@@ -87,6 +109,10 @@ class ExtractionSummary:
         ]
         if self.dropped_bytes:
             lines.append(f"dropped a cut-off last line ({self.dropped_bytes} bytes) left by an interrupted run")
+        if self.exit_status:
+            earlier = f" ({self.failed_earlier} from earlier runs)" if self.failed_earlier else ""
+            lines.append(f"{self.failed + self.failed_earlier} failed lines in the output{earlier}: "
+                         'see their "error"; exit status 1')
         return lines
 
 
@@ -121,17 +147,18 @@ class FileRun:
     (an `ExtractionRecord`) or `write_json_line` (a record already encoded by a Ray worker).
     """
 
-    def __init__(
-        self, input_path, output_path, *, field: str, id_field: str, input_format: str, progress: bool, engine: str
-    ):
+    def __init__(self, input_path, output_path, *, field: str, id_field: str, input_format: str, progress: bool,
+                 engine: str, keep_fields=(), total: int | None = None):
         self.input_path = Path(input_path)
         if not self.input_path.is_file():
             raise ExtractionOptionsError(f"input file {self.input_path} does not exist")
-        self.reading = dict(field=field, id_field=id_field, input_format=input_format)
+        self.reading = dict(field=field, id_field=id_field, input_format=input_format, keep_fields=tuple(keep_fields))
         self.output = ResultFile.open(output_path)
-        self.summary = ExtractionSummary(dropped_bytes=self.output.dropped_bytes, engine=engine)
+        self.summary = ExtractionSummary(dropped_bytes=self.output.dropped_bytes, engine=engine,
+                                         failed_earlier=len(self.output.done_lines))
         done = len(self.output.done_ids) + len(self.output.done_lines)
-        total = count_prompt_lines(self.input_path)
+        if total is None:
+            total = sum(1 for _ in read_prompts(self.input_path, **self.reading))
         self.progress = _Progress(progress, total=max(total, done), initial=min(done, total))
         self.started = time.perf_counter()
 
@@ -175,6 +202,7 @@ class LocalEngine:
             max_new_tokens=max_new_tokens, jump_forward=jump_forward, **generate_kwargs,
         )
         self.batch_size = batch_size
+        self.chat_template_applied = self.extractor.chat_template_applied
 
     def run(self, file_run: FileRun) -> None:
         for record in self.extractor.records(file_run.items(), self.batch_size):
@@ -204,21 +232,59 @@ def extract_file(
     ray_address: str | None = None,
     progress: bool = True,
     jump_forward: bool | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    seed: int | None = None,
+    stop_when_matched: bool = False,
+    chat_template="auto",
+    max_states: int | None = None,
+    keep_fields=(),
     **generate_kwargs,
 ) -> ExtractionSummary:
     """Extract every prompt of `input_path` into `output_path` (JSONL), resuming an earlier run.
 
-    Each result line is flushed as written; a rerun with the same output skips the ids (and
-    bad input lines) already there. Bad input lines become records with their line number and
-    the run goes on. `engine="ray"` runs generation on `workers` Ray Data actors (then `model`
-    must be a spec, "default" or a folder, that every worker loads itself). The options are
-    checked, the model loaded and the target compiled before the output file is touched.
+    Each result line is flushed as written; a rerun with the same output and settings skips the
+    ids (and bad input lines) already there; other settings are refused (`ResumeMismatchError`,
+    see `decode.extraction.settings`). Bad input lines and empty prompts become failed records
+    with their line number and the run goes on. `engine="ray"` runs generation on `workers` Ray
+    Data actors (then `model` must be a spec, "default" or a folder, that every worker loads
+    itself). Options, target, input and output are checked before the model is loaded, and the
+    model is not loaded at all when nothing is left to do (module docstring).
+    keep_fields: input fields copied into each record. temperature, top_p, seed,
+    stop_when_matched, chat_template ("auto": the tokenizer's chat template when it has one),
+    max_states: see `decode.extraction.core`.
     """
     if engine not in ENGINES:
         raise ExtractionOptionsError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    if batch_size < 1:
-        raise ExtractionOptionsError(f"batch_size must be at least 1, got {batch_size}")
+    for name, value in (("batch_size", batch_size), ("max_new_tokens", max_new_tokens), ("workers", workers)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ExtractionOptionsError(f"{name} must be at least 1, got {value!r}")
+    chat_template = "auto" if chat_template is None else chat_template
+    if chat_template not in CHAT_TEMPLATE_CHOICES:
+        raise ExtractionOptionsError(f"chat_template must be 'auto', True or False, not {chat_template!r}")
+    keep_fields = _checked_keep_fields(keep_fields)
+    generate_kwargs = {**sampling_options(temperature, top_p, seed, stop_when_matched), **generate_kwargs}
+    described = check_target(pattern=pattern, schema=schema, index=index, max_states=max_states)
+    check_paths(input_path, output_path)
+    kind = input_format_of(input_path, input_format)
+    if keep_fields and kind == "text":
+        raise ExtractionOptionsError("keep_fields needs JSON input (JSON Lines or a JSON array), not plain text")
+    settings = {
+        "target": described, "model": model_identity(model), "max_new_tokens": max_new_tokens,
+        "chat_template": chat_template, "field": field, "id_field": id_field, "input_format": kind,
+        "keep_fields": list(keep_fields),
+        "generation": {"do_sample": False, "stop_when_matched": False, **generate_kwargs},
+    }
+    check_resume(output_path, settings)
+    reading = dict(field=field, id_field=id_field, input_format=kind, keep_fields=keep_fields)
+    total, pending, failed_earlier = _count_work(input_path, output_path, reading)
+    if not pending:  # an empty input or a finished run: no model to load
+        return ExtractionSummary(skipped=total, failed_earlier=failed_earlier, engine=engine)
+
     target = {"pattern": pattern, "schema": schema, "index": index}
+    if max_states is not None:
+        target["max_states"] = max_states
+    generate_kwargs["chat_template"] = chat_template
     if engine == "ray":
         from decode.extraction.ray import RayEngine
 
@@ -231,11 +297,43 @@ def extract_file(
             model, tokenizer, device, target, batch_size=batch_size, max_new_tokens=max_new_tokens,
             jump_forward=jump_forward, generate_kwargs=generate_kwargs,
         )
-    file_run = FileRun(input_path, output_path, field=field, id_field=id_field, input_format=input_format,
-                       progress=progress, engine=runner.label)
+    if not has_results(output_path):
+        from automaton import __version__
+
+        write_run_record(output_path, settings, {
+            "input": str(Path(input_path).resolve()), "library_version": __version__,
+            "chat_template_applied": getattr(runner, "chat_template_applied", None),
+        })
+    file_run = FileRun(input_path, output_path, **reading, progress=progress, engine=runner.label, total=total)
     try:
         runner.run(file_run)
     finally:
         summary = file_run.close()
         runner.close()
     return summary
+
+
+def _checked_keep_fields(keep_fields) -> tuple[str, ...]:
+    if isinstance(keep_fields, str):
+        keep_fields = [name for name in keep_fields.split(",") if name]
+    keep_fields = tuple(keep_fields or ())
+    for name in keep_fields:
+        if not isinstance(name, str) or not name:
+            raise ExtractionOptionsError(f"keep_fields must be field names, got {name!r}")
+        if name in RECORD_FIELDS:
+            raise ExtractionOptionsError(
+                f"keep_fields cannot copy {name!r}: result records have their own {name!r} "
+                f"(their fields: {', '.join(sorted(RECORD_FIELDS))})"
+            )
+    return keep_fields
+
+
+def _count_work(input_path, output_path, reading: dict) -> tuple[int, int, int]:
+    """(input items, items not done yet, failed records already in the output), reading both files only."""
+    done_ids, done_lines = ResultFile.scan(output_path)
+    total = pending = 0
+    for item in read_prompts(input_path, **reading):
+        total += 1
+        done = item.line in done_lines if isinstance(item, BadLine) else id_key(item.id) in done_ids
+        pending += not done
+    return total, pending, len(done_lines)

@@ -252,3 +252,173 @@ def test_schema_compiles_through_the_cache(tmp_path, builds):
         assert accepted == jsonschema.Draft202012Validator(schema).is_valid(value), value
     with pytest.raises(TypeError, match="either a pattern or schema"):
         automaton.compile_index(PATTERN, vocabulary, schema=schema)
+
+
+# -- size: info, clear, prune, the size limit ------------------------------------------------------
+
+MORE_PATTERNS = [r"[0-9]{2}", r"a+b?", r"(ab|c)+", r"[a-c]{3}\.[0-9]", r"c?[0-9]+"]
+
+
+def du(folder: Path) -> tuple[int, int]:
+    """(files, bytes) of the *.safetensors files directly in `folder`, summed like `du --apparent-size`."""
+    names = [name for name in os.listdir(folder) if name.endswith(".safetensors")]
+    sizes = [os.path.getsize(os.path.join(folder, name)) for name in names]
+    return len(sizes), sum(sizes)
+
+
+def foreign_files(folder: Path) -> dict[str, bytes]:
+    """Files in a cache folder that are not our index files: none may be counted or deleted."""
+    import numpy as np
+    import safetensors.numpy
+
+    folder.mkdir(parents=True, exist_ok=True)
+    weights = safetensors.numpy.save({"w": np.zeros(4096, np.float32)})
+    made = {
+        "notes.txt": b"keep me",
+        "0123456789abcdef0123456789abcdef.safetensors": weights,  # our name, not our content
+        ".0123456789abcdef0123456789abcdef.safetensors.x1y2.tmp": b"being written",  # mid-rename
+        "model.safetensors": weights,
+    }
+    for name, data in made.items():
+        (folder / name).write_bytes(data)
+    (folder / "sub").mkdir()
+    return made
+
+
+def assert_foreign_untouched(folder: Path, made: dict[str, bytes]) -> None:
+    for name, data in made.items():
+        assert (folder / name).read_bytes() == data, name
+    assert (folder / "sub").is_dir()
+
+
+def fill(folder: Path, vocabulary, patterns) -> list[Path]:
+    paths = []
+    for pattern in patterns:
+        automaton.compile_index(pattern, vocabulary, cache=folder)
+        paths.append(cache_module.cache_path(folder, cache_module.cache_key(pattern, vocabulary.fingerprint)))
+        assert paths[-1].is_file()
+    return paths
+
+
+def test_cache_info_reports_files_and_total_size_of_index_files_only(vocabulary, tmp_path):
+    folder = tmp_path / "cache"
+    fill(folder, vocabulary, MORE_PATTERNS[:3])
+    index_bytes = du(folder)[1]
+    made = foreign_files(folder)
+    listed = cache_module.cache_files(folder)
+    assert len(listed) == 3
+    foreign_bytes = sum(len(data) for name, data in made.items() if name.endswith(".safetensors"))
+    assert sum(file.size for file in listed) == index_bytes == du(folder)[1] - foreign_bytes
+
+
+def test_cache_clear_deletes_only_index_files(vocabulary, tmp_path):
+    folder = tmp_path / "cache"
+    paths = fill(folder, vocabulary, MORE_PATTERNS[:3])
+    made = foreign_files(folder)
+    deleted = cache_module.clear(folder)
+    assert sorted(file.path for file in deleted) == sorted(paths)
+    assert not any(path.exists() for path in paths)
+    assert_foreign_untouched(folder, made)
+    assert cache_module.clear(tmp_path / "absent") == []
+
+
+def test_cache_prune_removes_least_recently_used_first(vocabulary, tmp_path):
+    folder = tmp_path / "cache"
+    paths = fill(folder, vocabulary, MORE_PATTERNS[:4])
+    made = foreign_files(folder)
+    now = time.time()
+    # Last use: paths[2] oldest, then 0, 3, 1 (access time counts: a later atime is a later use).
+    for path, (atime, mtime) in zip(paths, [(now - 300, now - 300), (now, now - 900), (now - 800, now - 800),
+                                            (now - 100, now - 200)]):
+        os.utime(path, (atime, mtime))
+    sizes = {path: path.stat().st_size for path in paths}
+    limit = sizes[paths[1]] + sizes[paths[3]]
+    deleted = cache_module.prune(folder, limit)
+    assert [file.path for file in deleted] == [paths[2], paths[0]]
+    assert sorted(p.name for p in folder.glob("[0-9a-f]*.safetensors") if p.name not in made) == sorted(
+        [paths[1].name, paths[3].name])
+    assert_foreign_untouched(folder, made)
+    assert cache_module.prune(folder, limit) == []  # already within the limit
+
+
+def test_cache_max_bytes_setting_prunes_after_each_store(vocabulary, tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    probe = fill(tmp_path / "probe", vocabulary, MORE_PATTERNS[:1])[0].stat().st_size
+    monkeypatch.setenv(cache_module.CACHE_MAX_BYTES_ENV, str(int(probe * 2.5)))
+    made = foreign_files(folder)
+    for number, pattern in enumerate(MORE_PATTERNS, 1):
+        automaton.compile_index(pattern, vocabulary, cache=folder)
+        newest = cache_module.cache_path(folder, cache_module.cache_key(pattern, vocabulary.fingerprint))
+        assert newest.is_file()  # the file just stored is kept
+        files = cache_module.cache_files(folder)
+        assert sum(file.size for file in files) <= probe * 2.5
+        assert len(files) == min(number, 2)
+    assert_foreign_untouched(folder, made)
+
+
+def test_cache_hit_marks_the_file_as_used(vocabulary, tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    first, second = fill(folder, vocabulary, MORE_PATTERNS[:2])
+    old = time.time() - 3600
+    os.utime(first, (old, old))
+    os.utime(second, (old + 60, old + 60))
+    automaton.compile_index(MORE_PATTERNS[0], vocabulary, cache=folder)  # a hit on the older file
+    assert first.stat().st_mtime > old + 60
+    deleted = cache_module.prune(folder, first.stat().st_size)
+    assert [file.path for file in deleted] == [second]
+
+
+@pytest.mark.parametrize("value", ["lots", "-5", "12Q", "1e9"])
+def test_bad_cache_max_bytes_raises_setting_error(value, vocabulary, tmp_path, monkeypatch):
+    monkeypatch.setenv(cache_module.CACHE_MAX_BYTES_ENV, value)
+    with pytest.raises(automaton.SettingError, match=cache_module.CACHE_MAX_BYTES_ENV):
+        automaton.compile_index(MORE_PATTERNS[0], vocabulary, cache=tmp_path / "cache")
+
+
+def test_cache_size_setting_values(monkeypatch):
+    assert cache_module.parse_size("500M") == 500 * 2**20
+    assert cache_module.parse_size("2G") == cache_module.parse_size("2GiB") == 2 * 2**30
+    assert cache_module.parse_size("1048576") == 2**20 and cache_module.parse_size("1.5k") == 1536
+    monkeypatch.delenv(cache_module.CACHE_MAX_BYTES_ENV, raising=False)
+    assert cache_module.max_cache_bytes() == cache_module.DEFAULT_MAX_BYTES == 2**30
+
+
+def test_cache_prune_is_safe_under_concurrent_writers(vocabulary, tmp_path):
+    """Writers renaming files into place while two pruners run: nobody fails, nothing foreign
+    goes, and every file left is a whole valid index."""
+    import threading
+
+    folder = tmp_path / "cache"
+    made = foreign_files(folder)
+    errors = []
+    stop = threading.Event()
+
+    def writer(patterns):
+        try:
+            for round_ in range(3):
+                for pattern in patterns:
+                    index = automaton.compile_index(pattern, vocabulary, cache=False)
+                    index.save(cache_module.cache_path(folder, cache_module.cache_key(pattern + str(round_), "x")))
+        except BaseException as error:
+            errors.append(error)
+
+    def pruner():
+        try:
+            while not stop.is_set():
+                cache_module.prune(folder, 0)
+        except BaseException as error:
+            errors.append(error)
+
+    writers = [threading.Thread(target=writer, args=(MORE_PATTERNS[i::2],)) for i in range(2)]
+    pruners = [threading.Thread(target=pruner) for _ in range(2)]
+    for thread in writers + pruners:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    stop.set()
+    for thread in pruners:
+        thread.join()
+    assert errors == []
+    assert_foreign_untouched(folder, made)
+    for file in cache_module.cache_files(folder):
+        load_index(file.path)  # whole and valid

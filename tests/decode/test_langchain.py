@@ -112,3 +112,32 @@ def test_stop_filter_cuts_where_the_first_stop_begins(text, cuts, stops):
     pieces = list(_StopFilter(stops).pieces(chunks))
     assert "".join(pieces) == text[:first] == cut_at_stop(text, stops)
     assert all(pieces)
+
+
+@pytest.mark.parametrize("make", [
+    lambda regex: regex.compile(r"(?i)yes|no"),
+    lambda regex: re.compile(r"yes|no", re.IGNORECASE),
+    lambda regex: re.compile(r"a.\d", re.DOTALL),
+    lambda regex: [regex.compile("yes", regex.IGNORECASE), re.compile(r"(?s)no.")],
+])
+def test_regex_argument_compiled_with_flags_is_translated(make):
+    """RELLM(regex=compiled): its pattern means what the compiled object matches, flags included."""
+    import regex
+
+    import automaton
+
+    compiled = make(regex)
+    llm = RELLM(model=object(), tokenizer=object(), regex=compiled)  # the pattern needs no model
+    dfa = automaton.compile_dfa(llm.pattern)
+    for text in ["yes", "YES", "ye\u017f", "no", "NO", "no\n", "a\n7", "ab\u0663", "ax", ""]:
+        objects = compiled if isinstance(compiled, list) else [compiled]
+        expected = any(obj.fullmatch(text) for obj in objects)
+        assert dfa.matches(text.encode()) == expected, (compiled, text)
+
+
+def test_regex_argument_compiled_with_a_flag_without_equivalent_is_refused():
+    import automaton
+
+    llm = RELLM(model=object(), tokenizer=object(), regex=re.compile("a b", re.VERBOSE))
+    with pytest.raises(automaton.UnsupportedRegexError, match=re.escape("flag re.VERBOSE")):
+        llm.pattern  # noqa: B018 - the property compiles the pattern

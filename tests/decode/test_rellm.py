@@ -39,10 +39,69 @@ def test_pattern_forms():
     assert _pattern_source(re.compile("a+")) == "a+"
     assert _pattern_source(regex.compile("a+")) == "a+"
     assert _pattern_source([regex.compile("yes"), regex.compile("no")]) == "(?:yes)|(?:no)"
-    with pytest.raises(automaton.UnsupportedRegexError, match="flags"):
-        _pattern_source(re.compile("a", re.IGNORECASE))
+    assert _pattern_source(re.compile("a", re.IGNORECASE)) == "(?i)a"  # translated (it was refused)
     with pytest.raises(TypeError, match="compiled re/regex pattern"):
         _pattern_source(42)
+    with pytest.raises(TypeError, match="bytes"):
+        _pattern_source(re.compile(b"a"))
+
+
+COMPILED = [
+    regex.compile(r"(?i)yes|no"),                 # inline flags, copied into .flags by Python
+    re.compile(r"(?i)yes|no"),
+    re.compile(r"yes|no", re.IGNORECASE),
+    regex.compile(r"yes|no", regex.IGNORECASE),
+    re.compile(r"a.b", re.DOTALL),
+    regex.compile(r"(?s)a.b"),
+    re.compile(r"^ab$", re.MULTILINE),
+    re.compile(r"\d+\s\w+"),                      # re.UNICODE, which Python sets by default
+    regex.compile(r"\d+\s\w+"),
+    re.compile(r"[^\W\d]+", re.IGNORECASE),
+    re.compile(r"(?i)[^k]+", re.ASCII),
+]
+TEXTS = ["yes", "YES", "Yes", "ye\u017f", "no", "NO", "a\nb", "A\nB", "axb", "ab", "AB", "12 ab", "\u0663 \u00e9",
+         "1\u3000x", "k", "K", "\u212a", "abc", "Z_", "\u017f", "", "x"]
+
+
+@pytest.mark.parametrize("compiled", COMPILED, ids=repr)
+def test_compiled_pattern_flags_are_translated_by_complete_re(compiled):
+    """The pattern complete_re compiles means what the compiled object matches (its flags included)."""
+    dfa = automaton.compile_dfa(_pattern_source(compiled))
+    for text in TEXTS:
+        assert dfa.matches(text.encode()) == (compiled.fullmatch(text) is not None), (compiled, text)
+
+
+def test_compiled_pattern_flags_are_translated_in_a_list():
+    """Each pattern of a list keeps its own flags (and gives them to no other)."""
+    patterns = [re.compile("yes", re.IGNORECASE), regex.compile("(?s)no."), "maybe", re.compile(r"(?i)\d")]
+    dfa = automaton.compile_dfa(_pattern_source(patterns))
+    for text in ["yes", "YES", "no\n", "nO\n", "maybe", "MAYBE", "7", "\u0663", "a"]:
+        expected = any(
+            (re.fullmatch(p, text, re.ASCII) if isinstance(p, str) else p.fullmatch(text)) for p in patterns
+        )
+        assert dfa.matches(text.encode()) == expected, text
+
+
+@pytest.mark.parametrize(
+    ("compiled", "flag"),
+    [(re.compile("a b", re.VERBOSE), "re.VERBOSE"), (regex.compile("a", regex.VERSION1), "regex.VERSION1"),
+     (regex.compile("a", regex.WORD), "regex.WORD")],
+)
+def test_compiled_pattern_flags_without_equivalent_are_refused_by_complete_re(compiled, flag):
+    with pytest.raises(automaton.UnsupportedRegexError, match=re.escape(flag)):
+        _pattern_source(compiled)
+
+
+def test_complete_re_output_fully_matches_the_compiled_pattern(smollm2_model):
+    model, tokenizer = smollm2_model
+    cases = [
+        ("Human: Is the sky blue? Answer YES or NO.\nAI Assistant:", regex.compile(r"(?i) ?(yes|no)")),
+        ("Human: How many legs does a spider have?\nAI Assistant:", re.compile(r"\s?\d+")),
+        ("Human: Name a colour.\nAI Assistant:", regex.compile(r" ?\w+", regex.IGNORECASE)),
+    ]
+    for prompt, compiled in cases:
+        completion = complete_re(prompt, compiled, tokenizer, model, max_new_tokens=6)
+        assert compiled.fullmatch(completion), (compiled, completion)
 
 
 def test_seed_example_matches(smollm2_model, seed_example):

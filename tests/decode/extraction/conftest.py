@@ -16,5 +16,5 @@ def fifty(tmp_path_factory, smollm2_model):
     prompts = write_prompt_file(source, 50, bad_line=BAD_LINE)
     output = folder / "results.jsonl"
     summary = extract_file(source, output, PATTERN, model=model, tokenizer=tokenizer, batch_size=BATCH,
-                           max_new_tokens=MAX_NEW_TOKENS, progress=False)
+                           max_new_tokens=MAX_NEW_TOKENS, progress=False, chat_template=False)
     return source, prompts, output, summary

@@ -30,7 +30,8 @@ def test_command_killed_part_way_then_resumed(fifty, smollm2_model, tmp_path):
     source, prompts, _, _ = fifty
     output = tmp_path / "results.jsonl"
     command = [sys.executable, "-m", "decode", "extract", "--input", str(source), "--output", str(output),
-               "--pattern", PATTERN, "--max-new-tokens", str(MAX_NEW_TOKENS), "--batch-size", "4", "--no-progress"]
+               "--pattern", PATTERN, "--max-new-tokens", str(MAX_NEW_TOKENS), "--batch-size", "4", "--no-progress",
+               "--no-chat-template"]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                env={**os.environ, "OMP_NUM_THREADS": "1"})
     deadline = time.monotonic() + 600
@@ -48,7 +49,7 @@ def test_command_killed_part_way_then_resumed(fifty, smollm2_model, tmp_path):
     assert 8 <= written.count(b"\n") < 51
 
     extract_file(source, output, PATTERN, model=model, tokenizer=tokenizer, batch_size=4,
-                 max_new_tokens=MAX_NEW_TOKENS, progress=False)
+                 max_new_tokens=MAX_NEW_TOKENS, progress=False, chat_template=False)
     assert output.read_bytes().startswith(written)
     records = read_records(output)
     check_records(records, prompts, tokenizer)
@@ -63,7 +64,7 @@ def test_command_on_a_text_file(smollm2_model, tmp_path, capsys):
     pattern_file.write_text(PATTERN + "\n", encoding="utf-8")
     output = tmp_path / "results.jsonl"
     arguments = ["extract", "--input", str(source), "--output", str(output), "--pattern-file", str(pattern_file),
-                 "--max-new-tokens", str(MAX_NEW_TOKENS), "--batch-size", "2", "--no-progress"]
+                 "--max-new-tokens", str(MAX_NEW_TOKENS), "--batch-size", "2", "--no-progress", "--no-chat-template"]
     assert decode_main(arguments) == 0
     printed = capsys.readouterr().out
     records = read_records(output)

@@ -91,6 +91,6 @@ def test_prompt_tokens_come_from_the_generation_not_a_second_tokenization(smollm
 
     monkeypatch.setattr(type(tokenizer), "__call__", counting_call)
     records = list(decode.extract(prompts, PATTERN, model=model, tokenizer=tokenizer, batch_size=4,
-                                  max_new_tokens=MAX_NEW_TOKENS))
+                                  max_new_tokens=MAX_NEW_TOKENS, chat_template=False))
     assert [record.prompt_tokens for record in records] == expected
     assert batches == [prompts[:4], prompts[4:]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 
@@ -15,6 +16,7 @@ import pytest
 
 from decode import ExtractionOptionsError
 from decode.extraction import extract_file
+from decode.extraction.settings import run_record_path
 from tests.decode.extraction.prompt_files import MAX_NEW_TOKENS, PATTERN, REPO, read_records, write_prompt_file
 
 ray = pytest.importorskip("ray", reason="the ray extra (ray[data]) is not installed")
@@ -48,6 +50,7 @@ def test_ray_gives_the_single_process_results_and_resumes_like_it(smollm2_model,
     ray_output = tmp_path / "ray.jsonl"
     first_lines = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in local[:5]).encode()
     ray_output.write_bytes(first_lines + b'{"id": "p5", "sta')
+    shutil.copy(run_record_path(local_output), run_record_path(ray_output))  # the crashed run wrote its run record
     summary = extract_file(source, ray_output, PATTERN, model="default", engine="ray", workers=WORKERS, **options)
     assert ray_output.read_bytes().startswith(first_lines)
     assert summary.skipped == 5 and summary.dropped_bytes == len('{"id": "p5", "sta')

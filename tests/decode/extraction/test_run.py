@@ -51,7 +51,7 @@ def test_crash_part_way_then_resume(fifty, smollm2_model, tmp_path, monkeypatch)
     monkeypatch.setattr(generation, "generate", crashing_generate)
     with pytest.raises(RuntimeError, match="injected crash"):
         extract_file(source, output, PATTERN, model=model, tokenizer=tokenizer, batch_size=BATCH,
-                     max_new_tokens=MAX_NEW_TOKENS, progress=False)
+                     max_new_tokens=MAX_NEW_TOKENS, progress=False, chat_template=False)
     monkeypatch.setattr(generation, "generate", real_generate)
     before = output.read_bytes()
     # two batches, and the bad line 21, read (and reported) while the third batch was filling
@@ -60,7 +60,7 @@ def test_crash_part_way_then_resume(fifty, smollm2_model, tmp_path, monkeypatch)
     output.write_bytes(before + cut_off)
 
     summary = extract_file(source, output, PATTERN, model=model, tokenizer=tokenizer, batch_size=BATCH,
-                           max_new_tokens=MAX_NEW_TOKENS, progress=False)
+                           max_new_tokens=MAX_NEW_TOKENS, progress=False, chat_template=False)
     after = output.read_bytes()
     assert after.startswith(before), "the lines of the first run changed"
     assert summary.dropped_bytes == len(cut_off) and summary.skipped == 2 * BATCH + 1
@@ -69,6 +69,6 @@ def test_crash_part_way_then_resume(fifty, smollm2_model, tmp_path, monkeypatch)
     assert [r["line"] for r in records if r["status"] == "failed"] == [BAD_LINE]
     # a third run finds everything done and writes nothing
     again = extract_file(source, output, PATTERN, model=model, tokenizer=tokenizer, batch_size=BATCH,
-                         max_new_tokens=MAX_NEW_TOKENS, progress=False)
+                         max_new_tokens=MAX_NEW_TOKENS, progress=False, chat_template=False)
     assert output.read_bytes() == after
     assert (again.skipped, again.matched + again.incomplete + again.failed) == (51, 0)
