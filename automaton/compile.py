@@ -164,7 +164,7 @@ def _build(source, vocabulary, stored_pattern, max_states, time_budget, progress
     with _progress_line(progress) as stage:
         if isinstance(source, str):
             stage("compiling the pattern to a DFA")
-            dfa = compile_dfa(source, max_states=max_states, time_budget=deadline)  # one budget for both
+            dfa = compile_dfa(source, max_states=max_states, time_budget=time_budget)
         else:
             dfa = source
         deadline.check("after building the DFA")
