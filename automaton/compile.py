@@ -43,7 +43,7 @@ def compile_index(
     schema=None,
     max_states: int = DEFAULT_MAX_STATES,
     cache=True,
-    time_budget: float | None = None,
+    time_budget: float | Deadline | None = None,
     progress: bool = False,
 ) -> TokenIndex:
     """The token index of `pattern` over `vocabulary`, from the cache when it is there.
@@ -56,8 +56,9 @@ def compile_index(
         checked against it too, so the limit means the same with and without the cache.
     cache: True (the default folder, see `automaton.cache`), False (neither read nor write), or
         a folder path.
-    time_budget: seconds the compilation may take, checked while the DFA is built and before
-        the index is built (`CompileTimeoutError`); None for no limit.
+    time_budget: seconds the compilation may take, all stages together; each stage looks at the
+        clock every few tens of milliseconds, so `CompileTimeoutError` (naming the stage) comes
+        within a fraction of a second of the budget. None for no limit.
     progress: show a progress line with the stage and elapsed time on stderr while building.
     """
     source = _source(pattern, schema)
@@ -160,16 +161,16 @@ def _build(source, vocabulary, stored_pattern, max_states, time_budget, progress
     from automaton.dfa.build import compile_dfa
     from automaton.index.build import build_index
 
-    deadline = Deadline(time_budget)
+    deadline = Deadline.of(time_budget)
     with _progress_line(progress) as stage:
         if isinstance(source, str):
             stage("compiling the pattern to a DFA")
-            dfa = compile_dfa(source, max_states=max_states, time_budget=time_budget)
+            dfa = compile_dfa(source, max_states=max_states, time_budget=deadline)  # one budget for both
         else:
             dfa = source
         deadline.check("after building the DFA")
         stage(f"walking {vocabulary.num_tokens} tokens through {dfa.num_states} DFA states")
-        return build_index(dfa, vocabulary, max_states=max_states, pattern=stored_pattern)
+        return build_index(dfa, vocabulary, max_states=max_states, pattern=stored_pattern, deadline=deadline)
 
 
 def _check_limit(index: TokenIndex, max_states: int) -> None:

@@ -11,7 +11,11 @@ Limits are ordinary arguments:
                  DEFAULT_MAX_STATES = 100_000. The NFA is bounded by
                  NFA_STATES_PER_DFA_STATE * max_states, so huge repeat counts stop early too.
                  Going past either raises `TooManyStatesError`.
-    time_budget  seconds of wall-clock time (None: no limit); past it, `CompileTimeoutError`.
+    time_budget  seconds of wall-clock time (None: no limit); past it, `CompileTimeoutError`
+                 naming the stage. The NFA, determinization and minimization look at the
+                 clock every few milliseconds (`automaton.dfa.limits`), parsing when it ends.
+                 A `Deadline` may be passed instead, so that one budget spans a caller's
+                 stages too (`compile_index`).
 
     >>> dfa = compile_dfa(r"[α-ω]+\\d")
     >>> dfa.matches("αβ1".encode()), dfa.matches(b"ab1")
@@ -31,7 +35,9 @@ __all__ = ["compile_dfa", "DEFAULT_MAX_STATES", "NFA_STATES_PER_DFA_STATE"]
 
 
 
-def compile_dfa(pattern: str, *, max_states: int = DEFAULT_MAX_STATES, time_budget: float | None = None) -> ByteDFA:
+def compile_dfa(
+    pattern: str, *, max_states: int = DEFAULT_MAX_STATES, time_budget: float | Deadline | None = None
+) -> ByteDFA:
     """The minimal DFA over UTF-8 bytes that accepts exactly the full matches of `pattern`.
 
     Raises RegexSyntaxError, UnsupportedRegexError, EmptyLanguageError (nothing matches),
@@ -39,7 +45,7 @@ def compile_dfa(pattern: str, *, max_states: int = DEFAULT_MAX_STATES, time_budg
     """
     if isinstance(max_states, bool) or not isinstance(max_states, int) or max_states < 2:
         raise ValueError(f"max_states must be an int >= 2 (the dead state and one more), not {max_states!r}")
-    deadline = Deadline(time_budget)
+    deadline = Deadline.of(time_budget)
     try:
         tree = parse_regex(pattern)
         deadline.check("parsing")

@@ -7,9 +7,13 @@
 
 The classes are the intervals between the NFA's edge boundaries. A DFA state is the set of NFA
 states that have byte edges (or are final) reachable after the bytes read so far; the empty set
-is the dead state. The construction runs in numba kernels (`automaton.kernels.subsets`) over the NFA as
-flat arrays, a slice of states per call so that the deadline is checked as it goes. It stops
-with `TooManyStatesError` once `max_states` states (the dead state included) would be exceeded.
+is the dead state. The construction runs in numba kernels (`automaton.kernels.subsets`) over the
+NFA as flat arrays. The epsilon closures of edge targets are tabulated only within a budget of
+O(NFA size); the others are walked per (DFA state, class) from all their targets at once, so
+memory beyond the DFA's own sets is O(NFA states), never the sum of all closures. A kernel
+call stops after about `limits.WORK_PER_CALL` units of work (even inside one DFA state's row),
+so the deadline is checked every few milliseconds however the work is spread. It stops with
+`TooManyStatesError` once `max_states` states (the dead state included) would be exceeded.
 """
 from __future__ import annotations
 
@@ -18,14 +22,16 @@ from typing import NamedTuple
 import numpy as np
 
 from automaton import kernels
+from automaton.dfa import limits
 from automaton.dfa.limits import Deadline
 from automaton.dfa.nfa import ByteNFA
 from automaton.errors import TooManyStatesError
 
 __all__ = ["DenseDFA", "determinize"]
 
-# DFA states whose rows one kernel call fills before the deadline is checked again.
-_STATES_PER_SLICE = 2048
+# The table of edge targets' epsilon closures may cost this many units of work and memory per
+# NFA state and epsilon move (`automaton.kernels.subsets.target_closures`); targets past it are walked.
+_CLOSURE_TABLE_PER_STATE = 4
 
 
 class DenseDFA(NamedTuple):
@@ -51,10 +57,13 @@ def determinize(nfa: ByteNFA, max_states: int, deadline: Deadline) -> DenseDFA:
     byte_class = _byte_classes(lo, hi)
     n_classes = int(byte_class[255]) + 1
     edge_sources = np.array(nfa.edge_sources, dtype=np.int64)
-    clo_offsets, clo_states = kernels.epsilon_closures(*_epsilon_csr(nfa, edge_sources))
+    eps_offsets, eps_targets, kept = _epsilon_csr(nfa, edge_sources)
     edge_offsets, order = _grouped_by_source(nfa.num_states, edge_sources)
     edge_lo, edge_hi = byte_class[lo[order]], byte_class[hi[order]]
     edge_target = np.array(nfa.edge_targets, dtype=np.int32)[order]
+    budget = _CLOSURE_TABLE_PER_STATE * (nfa.num_states + len(eps_targets)) + 4096
+    clo_start, clo_states = kernels.target_closures(eps_offsets, eps_targets, kept, edge_target, budget)
+    deadline.check("determinizing")
 
     pool = np.zeros(1024, np.int32)
     set_offsets = np.zeros(64, np.int64)
@@ -62,18 +71,25 @@ def determinize(nfa: ByteNFA, max_states: int, deadline: Deadline) -> DenseDFA:
     table = np.zeros((64, n_classes), np.int32)  # grows by doubling; row 0 is the dead state
     accepting = np.zeros(64, np.bool_)
     n_sets = 1  # set 0 is the empty set: the dead state
-    start = np.ascontiguousarray(clo_states[clo_offsets[nfa.start] : clo_offsets[nfa.start + 1]])
+    start = kernels.epsilon_closure(eps_offsets, eps_targets, kept, nfa.start)
     if len(start):
         _, pool, set_offsets, n_sets, hash_slots, _ = kernels.find_or_add_set(
             start, pool, set_offsets, n_sets, hash_slots
         )
         accepting[1] = nfa.final in start.tolist()
 
-    head = 1
-    while head < n_sets:  # in slices, so that the deadline is checked while it runs
-        status, pool, set_offsets, n_sets, hash_slots, table, accepting, head = kernels.subset_steps(
-            clo_offsets, clo_states, edge_offsets, edge_lo, edge_hi, edge_target, nfa.final, n_classes,
-            pool, set_offsets, n_sets, hash_slots, table, accepting, head, head + _STATES_PER_SLICE, max_states,
+    mark = np.full(nfa.num_states + 1, -1, np.int64)  # the kernel's scratch, kept across calls
+    mark[-1] = 0
+    stack = np.empty(nfa.num_states, np.int32)
+    found = np.empty(nfa.num_states, np.int32)
+    head, head_class = 1, 0
+    while head < n_sets:  # in bounded calls, so that the deadline is checked while it runs
+        deadline.check("determinizing")
+        status, pool, set_offsets, n_sets, hash_slots, table, accepting, head, head_class = kernels.subset_steps(
+            eps_offsets, eps_targets, kept, clo_start, clo_states, edge_offsets, edge_lo, edge_hi, edge_target,
+            nfa.final, n_classes,
+            pool, set_offsets, n_sets, hash_slots, table, accepting, head, head_class,
+            mark, stack, found, limits.WORK_PER_CALL, max_states,
         )
         if status < 0:
             raise TooManyStatesError(
@@ -81,7 +97,7 @@ def determinize(nfa: ByteNFA, max_states: int, deadline: Deadline) -> DenseDFA:
                 "raise max_states or simplify the pattern",
                 max_states,
             )
-        deadline.check("determinizing")
+    deadline.check("determinizing")
 
     return DenseDFA(
         byte_classes=byte_class.astype(np.uint8),
@@ -92,7 +108,7 @@ def determinize(nfa: ByteNFA, max_states: int, deadline: Deadline) -> DenseDFA:
 
 
 def _epsilon_csr(nfa: ByteNFA, edge_sources: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(eps_offsets int64[n + 1], eps_targets int32[k], kept bool[n]) for `epsilon_closures`;
+    """(eps_offsets int64[n + 1], eps_targets int32[k], kept bool[n]) for the kernels;
     kept = the states a DFA state records: those with byte edges (`edge_sources`), and the
     final state."""
     eps_offsets, order = _grouped_by_source(nfa.num_states, np.array(nfa.epsilon_sources, dtype=np.int64))

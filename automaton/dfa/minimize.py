@@ -12,14 +12,17 @@ the whole run O(n_states * n_classes * log n_states). It starts from {non-live, 
 accepting}: the non-live block is stable (its states only lead to each other) and never serves
 as a splitter, so edges into it are never scanned. Edges are runs of consecutive classes with
 one target; classes that enter a splitter from exactly the same states split alike, so each
-such group of classes is used once. All of it, the merge of byte classes included, is one
-numba kernel (`automaton.kernels.minimize.minimal_table`).
+such group of classes is used once. It runs in numba kernels (`automaton.kernels.minimize`):
+a set-up (the edge runs, the first partition), the refinement in calls of about
+`limits.WORK_PER_CALL` units of work with a look at the deadline between them, and the
+quotient DFA with the merge of byte classes.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from automaton import kernels
+from automaton.dfa import limits
 from automaton.dfa.determinize import DenseDFA
 from automaton.dfa.limits import Deadline
 
@@ -28,9 +31,14 @@ __all__ = ["minimize"]
 
 def minimize(dfa: DenseDFA, deadline: Deadline) -> DenseDFA:
     deadline.check("minimizing")
-    table, accepting, initial, byte_classes = kernels.minimal_table(
-        np.ascontiguousarray(dfa.table, dtype=np.int32), np.ascontiguousarray(dfa.accepting, dtype=np.bool_),
-        int(dfa.initial), np.ascontiguousarray(dfa.byte_classes, dtype=np.uint8),
+    table = np.ascontiguousarray(dfa.table, dtype=np.int32)
+    accepting = np.ascontiguousarray(dfa.accepting, dtype=np.bool_)
+    sources, run_lo, run_hi, bounds, order, blocks, counters = kernels.minimize_setup(table, accepting)
+    deadline.check("minimizing")
+    while kernels.refine_steps(sources, run_lo, run_hi, bounds, order, blocks, counters, limits.WORK_PER_CALL):
+        deadline.check("minimizing")
+    table, accepting, initial, byte_classes = kernels.minimize_finish(
+        table, accepting, int(dfa.initial), np.ascontiguousarray(dfa.byte_classes, dtype=np.uint8), order[2]
     )
     deadline.check("minimizing")
     return DenseDFA(byte_classes, table, accepting, int(initial))

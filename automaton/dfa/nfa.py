@@ -17,14 +17,17 @@ thousands of states.
 A character set becomes its UTF-8 byte-range sequences (`automaton.dfa.utf8`), fanned out from one
 state and joined where their suffixes agree, so `[^"]` costs 9 states, not one per sequence byte.
 Repeats are unrolled: `x{2,4}` is two copies of `x` then two optional ones, `x{2,}` two copies
-with a loop on the last. The size is counted from the tree first (`count_nfa_states`), so a
-pattern over `max_states` states is refused with `TooManyStatesError` before anything is built.
+with a loop on the last. The tree is first rewritten by `automaton.dfa.simplify` (the same
+language: `(?:R?){n}` becomes `R{0,n}`, `b*b*` becomes `b*`), then its size is counted
+(`count_nfa_states`), so a pattern over `max_states` states is refused with
+`TooManyStatesError` before anything is built.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from automaton.dfa.limits import Deadline
+from automaton.dfa.simplify import simplify
 from automaton.dfa.utf8 import utf8_sequences
 from automaton.errors import TooManyStatesError
 from automaton.syntax.tree import Alternation, CharSet, Concat, Node, Repeat
@@ -50,7 +53,11 @@ class ByteNFA:
 
 
 def build_nfa(tree: Node, max_states: int, deadline: Deadline) -> ByteNFA:
-    needed = count_nfa_states(tree)
+    """The NFA of `tree` after `simplify` (the same language, no epsilon chains through repeats
+    of what matches the empty string)."""
+    tree = simplify(tree)
+    deadline.check("simplifying the pattern")
+    needed = _count(tree)
     if needed > max_states:
         raise TooManyStatesError(_too_many(max_states, needed), max_states)
     builder = _Builder(max_states, deadline)
@@ -62,14 +69,19 @@ def build_nfa(tree: Node, max_states: int, deadline: Deadline) -> ByteNFA:
 
 def count_nfa_states(node: Node) -> int:
     """How many states `build_nfa` creates for `node` (computed without building anything)."""
+    return _count(simplify(node))
+
+
+def _count(node: Node) -> int:
+    """How many states `_Builder.fragment(node)` creates."""
     if isinstance(node, CharSet):
         return 2 + len({sequence[cut:] for sequence in utf8_sequences(node.ranges) for cut in range(1, len(sequence))})
     if isinstance(node, Concat):
-        return sum(count_nfa_states(item) for item in node.items) or 1
+        return sum(_count(item) for item in node.items) or 1
     if isinstance(node, Alternation):
-        return 2 + sum(count_nfa_states(option) for option in node.options)
+        return 2 + sum(_count(option) for option in node.options)
     if isinstance(node, Repeat):
-        item = count_nfa_states(node.item)
+        item = _count(node.item)
         if node.max is None:
             return 1 + item * node.min if node.min else 2 + item
         return 2 + item * node.max

@@ -5,6 +5,8 @@ reached at a token boundary, breadth-first from the start (`automaton.kernels.ex
 several threads, `automaton.index.threads`); states from which no accepting state can be
 reached are dropped and the walk redone; then the rows are finished (packed rows and id lists,
 `automaton.index.rows`) and the forced text of each state is found (`automaton.index.forced`).
+Under a deadline with a budget, the walks always go through `automaton.index.threads` (on one
+thread if need be), in pieces with a look at the deadline after each.
 A pattern that no token sequence spells raises `EmptyLanguageError` or
 `IncompatibleVocabularyError` naming the bytes it needs.
 """
@@ -14,6 +16,7 @@ import numpy as np
 
 from automaton import kernels
 from automaton.dfa.byte_dfa import DEAD_STATE, ByteDFA
+from automaton.dfa.limits import Deadline
 from automaton.errors import EmptyLanguageError, IncompatibleVocabularyError, TooManyStatesError
 from automaton.index.class_trie import class_trie
 from automaton.index.forced import forced_bytes_table
@@ -34,6 +37,7 @@ def build_index(
     max_sparse_ids: int | None = None,
     merge_classes: bool | None = None,
     threads: int | None = None,
+    deadline: Deadline | None = None,
 ) -> TokenIndex:
     """Walk `vocabulary` against `dfa` into a `TokenIndex` (no cache, no files).
 
@@ -42,6 +46,8 @@ def build_index(
     merge_classes: how the token trie is walked (`class_trie`'s `merge`); None chooses.
     threads: threads the trie walks may use when there is enough work to share (see
         `automaton.index.threads`); None for `build_threads()`. The index is the same either way.
+    deadline: a `Deadline` looked at every few tens of milliseconds while the trie is walked
+        (`CompileTimeoutError` naming "building the index"); None for no limit.
     """
     table, trie = class_trie(vocabulary, dfa, merge=merge_classes)
     max_depth = byte_trie(vocabulary).max_depth  # the class trie is no deeper
@@ -53,10 +59,12 @@ def build_index(
 
     if threads is None:
         threads = build_threads()
+    timed = deadline is not None and deadline.expires is not None
 
     def explore(allowed_end):
         result = _explore_by_walks(
-            table, dfa.initial_state, allowed_end, accepting, trie, max_depth, eos, n_words, max_states, threads
+            table, dfa.initial_state, allowed_end, accepting, trie, max_depth, eos, n_words, max_states, threads,
+            deadline if timed else None,
         )
         if result is None:
             result = kernels.explore_states(
@@ -72,7 +80,9 @@ def build_index(
         return result
 
     n_states, dfa_state_of, masks, mask_of, succ_offsets, succ = explore(allowed_end)
-    live = kernels.live_index_states(accepting[dfa_state_of], succ_offsets, succ)
+    if timed:
+        deadline.check("building the index")
+    live = _live_states(dfa, vocabulary, dfa_state_of, succ_offsets, succ)
     if not live[0]:
         raise _no_match_error(dfa, vocabulary, pattern)
     if not live.all():
@@ -120,12 +130,50 @@ def build_index(
 _THREADED_WALK_ABOVE = 4_000_000
 
 
-def _explore_by_walks(table, initial, allowed_end, accepting, trie, max_depth, eos, n_words, max_states, threads):
+def _live_states(dfa: ByteDFA, vocabulary, dfa_state_of, succ_offsets, succ) -> np.ndarray:
+    """bool[n_states]: the index states from which a token path reaches an accepting state.
+
+    A DFA state that reaches acceptance along bytes that are tokens of their own is live in the
+    index (each such byte is a one-token step). When every index state is of that kind (the
+    usual case: a byte-level vocabulary, a pattern whose accepting states are a few ASCII bytes
+    away), that is the answer, found on the DFA's graph (n_dfa * n_classes edges), far smaller
+    than the index's (every distinct token target of every state). Otherwise the index's
+    successor lists are searched."""
+    accepting = np.ascontiguousarray(dfa.accepting)
+    table = np.ascontiguousarray(dfa.table, dtype=np.int32)
+    n_dfa = table.shape[0]
+    one_token = table[:, _single_token_classes(dfa.byte_classes, table.shape[1], vocabulary)]
+    n_edges = one_token.shape[1]
+    by_single_tokens = kernels.live_index_states(
+        accepting, np.arange(0, n_dfa * n_edges + 1, max(n_edges, 1)) if n_edges else np.zeros(n_dfa + 1, np.int64),
+        np.ascontiguousarray(one_token).reshape(-1),
+    )
+    live = by_single_tokens[dfa_state_of]
+    if live.all():
+        return live
+    return kernels.live_index_states(accepting[dfa_state_of], succ_offsets, succ)
+
+
+def _single_token_classes(byte_classes: np.ndarray, n_classes: int, vocabulary) -> np.ndarray:
+    """bool[n_classes]: the byte classes holding a byte that is the whole of some usable token
+    (all bytes of a class lead to the same state)."""
+    offsets = vocabulary.token_offsets
+    single = np.flatnonzero(np.diff(offsets) == 1)
+    is_token = np.zeros(256, np.bool_)
+    is_token[vocabulary.token_data[offsets[single]]] = True
+    classes = np.zeros(n_classes, np.bool_)
+    classes[np.asarray(byte_classes)[is_token]] = True
+    return classes
+
+
+def _explore_by_walks(
+    table, initial, allowed_end, accepting, trie, max_depth, eos, n_words, max_states, threads, deadline=None
+):
     """`explore_states`' result from walks of every candidate state up front, on `threads`
-    threads, or None when the build is better done by `explore_states`: one thread, little
-    work, or more candidate states than `max_states` (`explore_states` stops as soon as the
-    limit is passed)."""
-    if threads < 2 or initial == DEAD_STATE:
+    threads, or None when the build is better done by `explore_states`: one thread (unless
+    there is a `deadline` to look at), little work, or more candidate states than `max_states`
+    (`explore_states` stops as soon as the limit is passed)."""
+    if (threads < 2 and deadline is None) or initial == DEAD_STATE:
         return None
     candidates = np.flatnonzero(allowed_end)
     if not allowed_end[initial]:
@@ -140,7 +188,7 @@ def _explore_by_walks(table, initial, allowed_end, accepting, trie, max_depth, e
         return None
     return explore_in_threads(
         table, initial, candidates, allowed_end, accepting, trie, max_depth, eos, n_words, max_states,
-        threads, costs,
+        threads, costs, deadline,
     )
 
 

@@ -5,8 +5,8 @@
     walk_costs(table, states, trie) -> float64[n]   a guess of the trie nodes and tokens each
                                     state's walk visits
     explore_in_threads(table, initial, states, allowed_end, accepting, trie, max_depth, eos_ids,
-                       n_words, max_states, threads, costs=None) -> `automaton.kernels.explore.explore_states`'
-                                    result, the same arrays
+                       n_words, max_states, threads, costs=None, deadline=None)
+                                 -> `automaton.kernels.explore.explore_states`' result, the same arrays
 
 `explore_states` discovers states breadth-first, one batch after another, so it cannot be
 split. Here every candidate DFA state is walked up front, independently (`walk_states`, a
@@ -15,6 +15,11 @@ the start, numbered as `explore_states` numbers them. When the vocabulary holds 
 byte as a token (byte-level BPE, SentencePiece with byte fallback, tiktoken), every live DFA
 state is reached at a token boundary, so no walk is wasted; with other vocabularies the
 unreached states' walks are thrown away.
+
+With a `deadline` that has a budget, the walks are cut into pieces of about `COST_PER_LOOK`
+units of `walk_costs` (tens of milliseconds), and the deadline is looked at as each piece ends:
+numba code has no clock, so this is how the index build stops within a fraction of a second of
+the budget.
 """
 from __future__ import annotations
 
@@ -26,16 +31,24 @@ import numpy as np
 
 from automaton import kernels
 from automaton.dfa.byte_dfa import DEAD_STATE
+from automaton.dfa.limits import Deadline
 from automaton.errors import SettingError
 from automaton.kernels.layout import LANES  # states per trie pass of the walk kernels
 
-__all__ = ["BUILD_THREADS_ENV", "build_threads", "walk_costs", "explore_in_threads"]
+__all__ = ["BUILD_THREADS_ENV", "COST_PER_LOOK", "build_threads", "walk_costs", "explore_in_threads"]
 
 BUILD_THREADS_ENV = "AUTOMATON_BUILD_THREADS"
 
 # Pieces of work per thread: the pool hands them out as threads free up, which evens out
 # errors in the cost guess.
 _PIECES_PER_THREAD = 3
+
+# Under a deadline, a piece of walks costs at most about this much (`walk_costs` units: about
+# 10^8 a second per thread here), so that the deadline is looked at every few tens of ms.
+COST_PER_LOOK = 4_000_000
+
+# How long the thread that waits for the pieces sleeps between looks at the deadline, in seconds.
+_WAIT_STEP = 0.02
 
 _pool_lock = threading.Lock()
 _pool: tuple[int, int, ThreadPoolExecutor] | None = None  # (pid, workers, executor)
@@ -86,23 +99,33 @@ def _root_children(node_end: np.ndarray) -> np.ndarray:
 
 def explore_in_threads(
     table, initial, states, allowed_end, accepting, trie, max_depth, eos_ids, n_words, max_states, threads,
-    costs=None,
+    costs=None, deadline: Deadline | None = None,
 ):
     """`automaton.kernels.explore.explore_states`' result, walking `states` (every DFA state a token may end in,
     and `initial`) on up to `threads` threads. `trie`: the seven arrays of `class_trie`; `max_depth` and the
-    rest as in `explore_states`; `costs`: `walk_costs` of `states` when known."""
+    rest as in `explore_states`; `costs`: `walk_costs` of `states` when known; `deadline`: looked at after
+    each piece of about `COST_PER_LOOK` (`CompileTimeoutError` "building the index": the pieces not started
+    are dropped)."""
     states = np.ascontiguousarray(states, dtype=np.int32)
     if costs is None:
         costs = walk_costs(table, states, trie)
-    pieces = _share_out(states, costs, threads * _PIECES_PER_THREAD if threads > 1 else 1)
+    timed = deadline is not None and deadline.expires is not None
+    n_pieces = threads * _PIECES_PER_THREAD if threads > 1 else 1
+    if timed:
+        n_pieces = max(n_pieces, int(costs.sum() // COST_PER_LOOK) + 1)
+    pieces = _share_out(states, costs, n_pieces)
 
     def walk(piece):
         return kernels.walk_states(table, piece, allowed_end, accepting, *trie, max_depth, eos_ids, n_words)
 
     if threads > 1 and len(pieces) > 1:
-        walks = list(_executor(threads).map(walk, pieces))
+        walks = _walk_in_pool(walk, pieces, threads, deadline if timed else None)
     else:
-        walks = [walk(piece) for piece in pieces]
+        walks = []
+        for piece in pieces:
+            walks.append(walk(piece))
+            if timed:
+                deadline.check("building the index")
     row_base = np.cumsum([0] + [masks.shape[0] for masks, _, _, _ in walks])
     edge_base = np.cumsum([0] + [found.shape[0] for _, _, _, found in walks])
     found_offsets = np.concatenate(
@@ -118,6 +141,34 @@ def explore_in_threads(
         np.concatenate([found for _, _, _, found in walks]),
         int(max_states),
     )
+
+
+def _walk_in_pool(walk, pieces: list[np.ndarray], threads: int, deadline: Deadline | None) -> list:
+    """[walk(piece) for piece in pieces] on the pool; with a deadline, looked at while waiting (the
+    pieces not yet started are cancelled when it is spent)."""
+    if deadline is None:
+        return list(_executor(threads).map(walk, pieces))
+    futures = [_executor(threads).submit(walk, piece) for piece in pieces]
+    try:
+        for future in futures:
+            deadline.check("building the index")
+            while not _finished(future):
+                deadline.check("building the index")
+        deadline.check("building the index")
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    return [future.result() for future in futures]
+
+
+def _finished(future) -> bool:
+    """Whether `future` is done, waiting for it at most `_WAIT_STEP` seconds."""
+    try:
+        future.exception(timeout=_WAIT_STEP)
+    except TimeoutError:
+        return False
+    return True
 
 
 def _share_out(states: np.ndarray, costs: np.ndarray, n_pieces: int) -> list[np.ndarray]:

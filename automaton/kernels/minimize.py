@@ -1,11 +1,18 @@
-"""Numba kernel of Hopcroft's partition refinement over a complete DFA's edge runs.
+"""Numba kernels of Hopcroft's partition refinement over a complete DFA's edge runs.
 
-    refine_blocks(initial_group, sources, run_lo, run_hi, bounds) -> int32[n_states] block ids
+    minimize_setup(table, accepting) -> (sources, run_lo, run_hi, bounds, order, blocks, counters)
+        the edge runs (`runs_by_target`) and the refinement's starting point (`refine_setup`)
+    refine_steps(sources, run_lo, run_hi, bounds, order, blocks, counters, work_limit) -> int64
+        refines in place, splitter after splitter, until about `work_limit` units of work are
+        done; returns the splitters still pending (0: done). numba code has no clock, so the
+        caller checks its deadline between calls (`automaton.dfa.minimize`)
+    minimize_finish(table, accepting, initial, byte_classes, block_of) -> (table, accepting,
+        initial, byte_classes) of the minimal DFA from the final blocks
+    minimal_table(table, accepting, initial, byte_classes) -> the same, all three in one call
+    refine_setup(initial_group) -> (order, blocks, counters)
     live_states(accepting, sources, bounds) -> bool[n_states] (an accepting state is reachable)
     breadth_first_order(quotient, dead_block, initial_block) -> int64[n_reached] block order
     runs_by_target(table) -> (sources, run_lo, run_hi, bounds), the edge runs below
-    minimal_table(table, accepting, initial, byte_classes) -> (table, accepting, initial,
-        byte_classes) of the minimal DFA: all of the above and `merge_columns` in one call
     merge_columns(table, byte_classes) -> (table, byte_classes) with equal columns merged
 
 Inputs (see `automaton.dfa.minimize`): initial_group int32[n_states] (0 non-live, 1 live
@@ -13,6 +20,12 @@ rejecting, 2 accepting); the edges as runs of consecutive classes with one targe
 target: run i is sources[i] --classes run_lo[i]..run_hi[i]--> t for the t with
 bounds[t] <= i < bounds[t + 1] (int32 arrays; edges into the dead state left out).
 
+The refinement's state lives in three arrays, so that it can stop and resume:
+    order int32[3, n_states]       rows: the states, blocks as slices of it; each state's
+                                   position in row 0; each state's block
+    blocks int64[4, n_states + 1]  rows: per block its first index and end in row 0 of order,
+                                   the end of its marked states; the stack of pending splitters
+    counters int64[2]              splitters pending, blocks
 Blocks are slices [first[b], end[b]) of one permutation of the states; a block's marked states
 are swapped to its front, so a split costs the size of its smaller half. Block 0 (non-live
 states) never serves as a splitter: its states only lead to each other.
@@ -25,23 +38,26 @@ import numpy as np
 from automaton.kernels.subsets import hash_capacity, set_hash, sort_in_place
 
 __all__ = [
-    "refine_blocks", "live_states", "breadth_first_order", "runs_by_target", "minimal_table", "merge_columns",
+    "minimize_setup", "refine_steps", "minimize_finish", "minimal_table", "refine_setup", "live_states",
+    "breadth_first_order", "runs_by_target", "merge_columns",
 ]
 
 
 @numba.njit(cache=True, nogil=True)
-def refine_blocks(initial_group, sources, run_lo, run_hi, bounds):
+def refine_setup(initial_group):
+    """(order, blocks, counters) as above: one block per non-empty group (the non-live block 0
+    even when empty), every block but block 0 pending."""
     n_states = initial_group.shape[0]
     sizes = np.zeros(3, np.int64)
     for state in range(n_states):
         sizes[initial_group[state]] += 1
-    states = np.argsort(initial_group, kind="mergesort").astype(np.int32)
-    position = np.empty(n_states, np.int32)
+    order = np.empty((3, n_states), np.int32)
+    states, position, block_of = order[0], order[1], order[2]
+    states[:] = np.argsort(initial_group, kind="mergesort")
     for index in range(n_states):
         position[states[index]] = index
-
-    first = np.zeros(n_states + 1, np.int64)
-    end = np.zeros(n_states + 1, np.int64)
+    blocks = np.zeros((4, n_states + 1), np.int64)
+    first, end, marked, pending = blocks[0], blocks[1], blocks[2], blocks[3]
     end[0] = sizes[0]
     n_blocks = 1
     low = sizes[0]
@@ -51,40 +67,62 @@ def refine_blocks(initial_group, sources, run_lo, run_hi, bounds):
             end[n_blocks] = low + sizes[group]
             n_blocks += 1
             low += sizes[group]
-    marked = first.copy()
-    block_of = np.zeros(n_states, np.int32)
+    marked[:] = first
     for block in range(n_blocks):
         for index in range(first[block], end[block]):
             block_of[states[index]] = block
-
-    pending = np.zeros(n_states + 1, np.int64)
     n_pending = 0
     for block in range(1, n_blocks):
         pending[n_pending] = block
         n_pending += 1
+    counters = np.zeros(2, np.int64)
+    counters[0] = n_pending
+    counters[1] = n_blocks
+    return order, blocks, counters
 
-    n_runs = sources.shape[0]
-    entering = np.zeros(n_runs, np.int64)
-    first_group = np.zeros(n_runs, np.int64)  # per entering run: the class groups it covers
-    end_group = np.zeros(n_runs, np.int64)
-    cuts = np.zeros(2 * n_runs + 2, np.int64)
-    group_start = np.zeros(2 * n_runs + 2, np.int64)
-    fill_buffer = np.zeros(2 * n_runs + 2, np.int64)
-    members = np.zeros(n_runs, np.int32)
-    touched = np.zeros(n_states, np.int64)
 
-    while n_pending > 0:
+@numba.njit(cache=True, nogil=True)
+def refine_steps(sources, run_lo, run_hi, bounds, order, blocks, counters, work_limit):
+    """Refine (order, blocks, counters) in place, one pending splitter after another, until
+    none is pending or about `work_limit` units (states of the splitters, runs entering them,
+    the sources they mark) are done. Returns the splitters still pending."""
+    states, position, block_of = order[0], order[1], order[2]
+    first, end, marked, pending = blocks[0], blocks[1], blocks[2], blocks[3]
+    n_pending, n_blocks = counters[0], counters[1]
+    # Scratch, grown to what the largest splitter of this call needs.
+    entering = np.empty(16, np.int64)
+    first_group = np.empty(16, np.int64)  # per entering run: the class groups it covers
+    end_group = np.empty(16, np.int64)
+    cuts = np.empty(34, np.int64)
+    group_start = np.empty(34, np.int64)
+    fill_buffer = np.empty(34, np.int64)
+    members = np.empty(16, np.int32)
+    touched = np.empty(16, np.int64)
+    work = 0
+    while n_pending > 0 and work < work_limit:
         n_pending -= 1
         splitter = pending[n_pending]
         # The runs entering the splitter, taken before any split moves its states.
         n_entering = 0
         for index in range(first[splitter], end[splitter]):
             target = states[index]
+            n_entering += bounds[target + 1] - bounds[target]
+        work += end[splitter] - first[splitter] + n_entering
+        if n_entering == 0:
+            continue
+        if entering.shape[0] < n_entering:
+            entering = np.empty(2 * n_entering, np.int64)
+            first_group = np.empty(2 * n_entering, np.int64)
+            end_group = np.empty(2 * n_entering, np.int64)
+            cuts = np.empty(4 * n_entering + 2, np.int64)
+            group_start = np.empty(4 * n_entering + 2, np.int64)
+            fill_buffer = np.empty(4 * n_entering + 2, np.int64)
+        n_entering = 0
+        for index in range(first[splitter], end[splitter]):
+            target = states[index]
             for run in range(bounds[target], bounds[target + 1]):
                 entering[n_entering] = run
                 n_entering += 1
-        if n_entering == 0:
-            continue
         # Classes that enter from exactly the same states split alike: one group per interval
         # between consecutive run boundaries, listing the sources of the runs that cover it.
         n_cuts = 0
@@ -111,8 +149,10 @@ def refine_blocks(initial_group, sources, run_lo, run_hi, bounds):
         for group in range(n_groups):
             group_start[group + 1] += group_start[group]
         total = group_start[n_groups]
+        work += n_cuts + total
         if members.shape[0] < total:
-            members = np.zeros(2 * total, np.int32)
+            members = np.empty(2 * total, np.int32)
+            touched = np.empty(2 * total, np.int64)
         fill = fill_buffer[:n_groups]
         fill[:] = group_start[:n_groups]
         for k in range(n_entering):
@@ -161,11 +201,14 @@ def refine_blocks(initial_group, sources, run_lo, run_hi, bounds):
                     marked[new_block] = mid
                     end[block] = mid
                     moved_lo, moved_hi = mid, hi
+                work += moved_hi - moved_lo
                 for index in range(moved_lo, moved_hi):
                     block_of[states[index]] = new_block
                 pending[n_pending] = new_block
                 n_pending += 1
-    return block_of
+    counters[0] = n_pending
+    counters[1] = n_blocks
+    return n_pending
 
 
 @numba.njit(cache=True, nogil=True)
@@ -253,25 +296,32 @@ def runs_by_target(table):
 
 
 @numba.njit(cache=True, nogil=True)
-def minimal_table(table, accepting, initial, byte_classes):
-    """The minimal DFA of a complete one (int32[n_states, n_classes] with state 0 dead,
-    bool[n_states], the initial state, uint8[256] byte -> class):
-    (int32[n_min, n_merged], bool[n_min], initial, uint8[256] byte -> merged class).
-
-    States with the same language share a block (`refine_blocks` from {non-live, live
-    rejecting, accepting}); each block is represented by its lowest state; blocks are
-    numbered breadth-first from the initial one (1) with the dead block first (0). Then
-    classes with equal columns are merged (`merge_columns`). An empty language gives the
-    dead state alone, initial 0 and the byte classes as they were.
-    """
-    n_states, n_classes = table.shape
+def minimize_setup(table, accepting):
+    """The edge runs of `table` (int32[n_states, n_classes] with state 0 dead, complete) and the
+    refinement's starting point from {non-live, live rejecting, accepting} (`accepting`
+    bool[n_states]): (sources, run_lo, run_hi, bounds, order, blocks, counters)."""
+    n_states = table.shape[0]
     sources, run_lo, run_hi, bounds = runs_by_target(table)
     live = live_states(accepting, sources, bounds)
     group = np.zeros(n_states, np.int32)
     for state in range(n_states):
         if live[state]:
             group[state] = 2 if accepting[state] else 1
-    block_of = refine_blocks(group, sources, run_lo, run_hi, bounds)
+    order, blocks, counters = refine_setup(group)
+    return sources, run_lo, run_hi, bounds, order, blocks, counters
+
+
+@numba.njit(cache=True, nogil=True)
+def minimize_finish(table, accepting, initial, byte_classes, block_of):
+    """The minimal DFA once refinement is done (`block_of` int32[n_states], row 2 of `order`):
+    (int32[n_min, n_merged], bool[n_min], initial, uint8[256] byte -> merged class).
+
+    Each block is represented by its lowest state; blocks are numbered breadth-first from the
+    initial one (1) with the dead block first (0). Then classes with equal columns are merged
+    (`merge_columns`). An empty language gives the dead state alone, initial 0 and the byte
+    classes as they were.
+    """
+    n_states, n_classes = table.shape
     dead_block, initial_block = block_of[0], block_of[initial]
     if initial_block == dead_block:
         return np.zeros((1, n_classes), np.int32), np.zeros(1, np.bool_), 0, byte_classes.copy()
@@ -298,6 +348,17 @@ def minimal_table(table, accepting, initial, byte_classes):
         minimal_accepting[i] = accepting[representative[order[i]]]
     merged, merged_classes = merge_columns(minimal, byte_classes)
     return merged, minimal_accepting, 1, merged_classes
+
+
+@numba.njit(cache=True, nogil=True)
+def minimal_table(table, accepting, initial, byte_classes):
+    """The minimal DFA of a complete one (int32[n_states, n_classes] with state 0 dead,
+    bool[n_states], the initial state, uint8[256] byte -> class) in one call, without a
+    deadline: `minimize_setup`, `refine_steps` until done, `minimize_finish`."""
+    sources, run_lo, run_hi, bounds, order, blocks, counters = minimize_setup(table, accepting)
+    while refine_steps(sources, run_lo, run_hi, bounds, order, blocks, counters, 1 << 62) > 0:
+        pass
+    return minimize_finish(table, accepting, initial, byte_classes, order[2])
 
 
 @numba.njit(cache=True, nogil=True)

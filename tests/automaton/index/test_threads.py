@@ -124,7 +124,8 @@ def test_real_vocabulary_builds_are_the_same_every_way(monkeypatch, smollm2_voca
     dfa = automaton.compile_dfa(BENCH_PATTERNS[name])
     calls = []
     real = threaded_walk.explore_in_threads
-    monkeypatch.setattr(index_module, "explore_in_threads", lambda *a: calls.append(a[-2]) or real(*a))
+    threads_of = lambda *a: a[10]  # explore_in_threads' positional arguments: threads is the 11th
+    monkeypatch.setattr(index_module, "explore_in_threads", lambda *a: calls.append(threads_of(*a)) or real(*a))
 
     def build(walk_above, threads):
         monkeypatch.setattr(index_module, "_THREADED_WALK_ABOVE", walk_above)
