@@ -30,31 +30,9 @@ from automaton.dfa import nfa as nfa_module
 from automaton.dfa.limits import Deadline
 from automaton.syntax.parser import parse_regex
 from tests.cases import BENCH_PATTERNS
+from tests.support.deadlines import Recording, TickingClock
 
 MANY_CLASSES = "(?:" + "|".join("abcdefghijklmnopqrstuvwxyz") + ")!|[a-z]*[acegikmoqsuwy][a-z]{6}"
-
-
-class Recording(Deadline):
-    """A deadline without a budget that records the stage of every look."""
-
-    def __init__(self) -> None:
-        super().__init__(None)
-        self.looks: list[str] = []
-
-    def check(self, stage: str) -> None:
-        self.looks.append(stage)
-        super().check(stage)
-
-
-class TickingClock:
-    """A clock that reads 0 when the deadline is made, then one second more at every look."""
-
-    def __init__(self) -> None:
-        self.now = -1.0
-
-    def __call__(self) -> float:
-        self.now += 1.0
-        return self.now
 
 
 def looks_of(pattern: str, **kwargs) -> list[str]:

@@ -14,31 +14,9 @@ from automaton.index import build as build_module
 from automaton.index import threads as threads_module
 from automaton.index.build import build_index
 from tests.cases import BENCH_PATTERNS
+from tests.support.deadlines import Recording, TickingClock
 
 PATTERNS = [BENCH_PATTERNS["email"], BENCH_PATTERNS["person_schema"], r"[a-z]*[aeiou][a-z]{5}", r"(?:ab|cd){0,400}e?"]
-
-
-class Recording(Deadline):
-    """A deadline with a budget too large to matter, recording the stage of every look."""
-
-    def __init__(self) -> None:
-        super().__init__(10_000)
-        self.looks: list[str] = []
-
-    def check(self, stage: str) -> None:
-        self.looks.append(stage)
-        super().check(stage)
-
-
-class TickingClock:
-    """Reads 0 when the deadline is made, then one second more at every look."""
-
-    def __init__(self) -> None:
-        self.now = -1.0
-
-    def __call__(self) -> float:
-        self.now += 1.0
-        return self.now
 
 
 @pytest.fixture
@@ -53,7 +31,7 @@ def small_pieces(monkeypatch):
 def test_a_build_under_a_deadline_gives_the_same_index(small_pieces, smollm2_vocabulary, pattern, threads):
     dfa = automaton.compile_dfa(pattern)
     plain = build_index(dfa, smollm2_vocabulary, max_states=100_000, threads=threads)
-    recording = Recording()
+    recording = Recording(10_000)
     timed = build_index(dfa, smollm2_vocabulary, max_states=100_000, threads=threads, deadline=recording)
     for name, array in plain.arrays().items():
         np.testing.assert_array_equal(timed.arrays()[name], array, err_msg=name)
@@ -62,7 +40,7 @@ def test_a_build_under_a_deadline_gives_the_same_index(small_pieces, smollm2_voc
 
 def test_a_budget_spent_inside_the_walks_stops_them_there(small_pieces, smollm2_vocabulary):
     dfa = automaton.compile_dfa(BENCH_PATTERNS["person_schema"])
-    recording = Recording()
+    recording = Recording(10_000)
     build_index(dfa, smollm2_vocabulary, max_states=100_000, threads=1, deadline=recording)
     looks = len(recording.looks)
     assert looks >= 10
@@ -81,7 +59,7 @@ def test_a_budget_spent_while_threads_walk_stops_the_build(small_pieces, smollm2
 
 
 def test_compile_index_spends_one_budget_on_every_stage(small_pieces, smollm2_vocabulary):
-    recording = Recording()
+    recording = Recording(10_000)
     automaton.compile_index(BENCH_PATTERNS["person_schema"], smollm2_vocabulary, cache=False, time_budget=recording)
     assert "determinizing" in recording.looks and recording.looks.count("building the index") >= 3
 
