@@ -49,6 +49,7 @@ KERNELS_ENV = "AUTOMATON_KERNELS"
 
 SOURCE_MODULES = (
     "trie", "walk", "explore", "forced", "rows", "records", "checks", "minimize", "subsets", "logits", "layout",
+    "product",
 )
 
 _TRIE = ("u1[::1]", "i4[::1]", "i4[::1]", "i4[::1]", "i4[::1]")  # node_class .. node_tokens
@@ -80,6 +81,11 @@ KERNEL_SIGNATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
         "Tuple((i8, i4[::1], i4[:, ::1], i4[::1], i8[::1], i4[::1]))",
     ),
     "live_index_states": ("explore", ("b1[::1]", "i8[::1]", "i4[::1]"), "b1[::1]"),
+    "product_table": (
+        "product",
+        ("i4[:, ::1]", "i4[:, ::1]", "i8", "i8", "i4[::1]", "i4[::1]", "b1[::1]", "b1[::1]", "i8", "i8"),
+        "Tuple((i8, i4[:, ::1], b1[::1]))",
+    ),
     "forced_chains": (
         "forced", ("i4[:, ::1]", "u1[::1]", "b1[::1]", "i4[::1]", "i8"), "Tuple((i8[::1], u1[::1]))"
     ),
