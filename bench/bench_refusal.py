@@ -9,8 +9,9 @@ without a budget, this checkout beside another one (an older revision), each in 
 Patterns: the pathological ones of the "Hardening" issue (`X?(R||){3335}`, `"b*" * 9000`,
 `(?:R?){n}` for a few n, `(a{1000}){1000}`), two that stay expensive after the rewrites
 (`(?:a?b?){3000}`, whose subset construction is quadratic, and a 65,541-state DFA with 30 byte
-classes, whose minimization takes about a second, also through `compile_index` over SmolLM2's
-vocabulary, whose index build takes seconds more), and normal patterns of `bench.patterns`.
+classes, whose minimization takes about a second; and `[a-z]*[aeiou][a-z]{15}` through
+`compile_index` over SmolLM2's vocabulary: a 65,537-state DFA built in a fraction of a second,
+whose index build takes seconds), and normal patterns of `bench.patterns`.
 
 Each (checkout, pattern, budget) runs in its own child process: after a warm-up compile it
 compiles the pattern `--repeats` times (Python's `re` cache and the UTF-8 sequence cache cleared
@@ -58,7 +59,7 @@ CASES: dict[str, tuple[str, str, bool, bool]] = {
     "nested_counts": ("(a{1000}){1000}", "(a{1000}){1000}", False, False),
     "optional_pairs_3000": ("(?:a?b?){3000}", "(?:a?b?){3000}", False, False),
     "many_classes_65k": ("(?:a|b|…|z)!|[a-z]*[acegikmoqsuwy][a-z]{15}", MANY_CLASSES, False, False),
-    "many_classes_65k_index": ("(?:a|b|…|z)!|[a-z]*[acegikmoqsuwy][a-z]{15}, index", MANY_CLASSES, False, True),
+    "vowel_window_65k_index": ("[a-z]*[aeiou][a-z]{15}, index", "[a-z]*[aeiou][a-z]{15}", False, True),
     **{name: (name, all_patterns()[name], True, False) for name in ("email", "bounded_200", "person_schema")},
 }
 BUDGETS = (1.0, None)
