@@ -31,7 +31,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "ByteDFA": "automaton.dfa.byte_dfa",
     "DEAD_STATE": "automaton.dfa.byte_dfa",
-    "compile_dfa": "automaton.dfa.build",
+    "compile_dfa": "automaton.compile",
     "DEFAULT_MAX_STATES": "automaton.dfa.limits",
     "Vocabulary": "automaton.vocabulary.vocabulary",
     "TokenIndex": "automaton.index.token_index",
@@ -39,6 +39,7 @@ _LAZY = {
     "load_index": "automaton.compile",
     "save_index": "automaton.compile",
     "json_schema_to_regex": "automaton.json_schema",
+    "json_schema_to_dfa": "automaton.json_schema",
 }
 
 __all__ = [

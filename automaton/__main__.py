@@ -1,7 +1,8 @@
 """Command line: compile a pattern into an index file, inspect an index file, manage the cache.
 
     python -m automaton [-v] compile PATTERN --tokenizer FOLDER|default [-o FILE] [--max-states N] [--no-cache]
-    python -m automaton compile (--pattern-file F | --schema SCHEMA.json) --tokenizer FOLDER|default -o FILE
+    python -m automaton compile (--pattern-file F | --schema SCHEMA.json [--layout spaced|compact|N])
+                       --tokenizer FOLDER|default -o FILE
     python -m automaton inspect FILE
     python -m automaton cache info | clear | prune --max-size SIZE   [--folder FOLDER]
     python -m automaton build-kernels [--force]
@@ -27,6 +28,7 @@ import warnings
 from pathlib import Path
 
 from automaton.errors import AutomatonError
+from automaton.json_schema.layout import layout_option
 
 EXIT_BAD_INPUT = 2
 
@@ -61,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     compile_.add_argument("--pattern-file", type=Path, metavar="F", help="read the pattern from a UTF-8 file")
     compile_.add_argument("--schema", type=Path, metavar="SCHEMA",
                           help="compile a JSON schema file instead of a pattern")
+    compile_.add_argument("--layout", default="spaced", type=layout_option, metavar="L",
+                          help="with --schema: 'spaced' (json.dumps's ', ' and ': ', the default), 'compact', "
+                               "or an indent N (json.dumps's indent=N)")
     compile_.add_argument("--tokenizer", required=True, metavar="FOLDER",
                           help="local tokenizer folder, or 'default': the embedded SmolLM2 model's vocabulary")
     compile_.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the index to FILE")
@@ -104,8 +109,15 @@ def _compile(args, parser) -> int:
     else:
         vocabulary = automaton.Vocabulary.from_pretrained(Path(args.tokenizer))
     options = {} if args.max_states is None else {"max_states": args.max_states}
+    key_text, shown = pattern, _shorten(pattern)
+    if args.schema is not None:
+        from automaton.json_schema import schema_cache_text
+
+        options.update(schema=pattern, layout=args.layout)
+        key_text, shown = schema_cache_text(pattern, args.layout), f"schema {args.schema} (layout {args.layout})"
+        pattern = None
     cache = not args.no_cache
-    cached_file = cache_path(cache_folder(True), cache_key(pattern, vocabulary.fingerprint)) if cache else None
+    cached_file = cache_path(cache_folder(True), cache_key(key_text, vocabulary.fingerprint)) if cache else None
     was_cached = cached_file is not None and cached_file.is_file()
     started = time.perf_counter()
     progress = sys.stderr.isatty()  # a redrawn line is noise in logs and pipes
@@ -115,7 +127,7 @@ def _compile(args, parser) -> int:
         index.save(args.output)
 
     summary = index.summary()
-    print(f"pattern      {_shorten(pattern)}")
+    print(f"pattern      {shown}")
     print(f"vocabulary   {vocabulary.num_tokens} tokens ({vocabulary.family}), EOS ids "
           f"{sorted(vocabulary.eos_token_ids)}, logits width {vocabulary.logits_width}")
     print(f"states       {summary['states']} ({summary['dfa_states']} DFA states)")
@@ -218,13 +230,10 @@ def _pattern_argument(args, parser) -> str:
     if args.pattern is not None:
         return args.pattern
     if args.schema is not None:
-        from automaton.json_schema import json_schema_to_regex
-
         try:
-            text = args.schema.read_text(encoding="utf-8")
+            return args.schema.read_text(encoding="utf-8")  # the schema's JSON text
         except UnicodeDecodeError as error:
             parser.error(f"--schema {args.schema}: not UTF-8 text ({error.reason} at byte {error.start})")
-        return json_schema_to_regex(text)
     try:
         text = args.pattern_file.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:

@@ -33,7 +33,42 @@ from automaton.errors import IndexFileError, TooManyStatesError
 from automaton.files import DEFAULT_MAX_FILE_BYTES, read_index_file, write_index_file
 from automaton.index.token_index import TokenIndex
 
-__all__ = ["compile_index", "load_index", "save_index"]
+__all__ = ["compile_dfa", "compile_index", "load_index", "save_index"]
+
+
+def compile_dfa(
+    pattern: str | None = None,
+    *,
+    schema=None,
+    max_states: int = DEFAULT_MAX_STATES,
+    time_budget: float | Deadline | None = None,
+    **schema_options,
+) -> ByteDFA:
+    """The minimal `ByteDFA` of a regular expression (`automaton.dfa.build.compile_dfa`) or of a
+    JSON schema's instances (`schema=`, see `automaton.json_schema.json_schema_to_dfa`).
+
+    schema_options, with a schema only:
+        layout: "spaced" (json.dumps's `", "` and `": "`, the default), "compact", or an int (indent=N);
+        strict: refuse keywords that cannot be enforced (True, the default; False: drop them, with
+            one warning);
+        max_recursion: how many times a `$ref` may nest within itself (default 3).
+
+        >>> compile_dfa(schema={"type": "array", "items": {"type": "integer"}}).matches(b"[1, 2]")
+        True
+    """
+    if schema is not None:
+        if pattern is not None:
+            raise TypeError("pass either a pattern or schema=, not both")
+        from automaton.json_schema import json_schema_to_dfa
+
+        return json_schema_to_dfa(schema, max_states=max_states, time_budget=time_budget, **schema_options)
+    if schema_options:
+        raise TypeError(f"{', '.join(sorted(schema_options))}: options of a schema, not of a pattern")
+    if not isinstance(pattern, str):
+        raise TypeError(f"pattern must be a regular expression (str), not {type(pattern).__name__}")
+    from automaton.dfa.build import compile_dfa as compile_pattern
+
+    return compile_pattern(pattern, max_states=max_states, time_budget=time_budget)
 
 
 def compile_index(
@@ -41,6 +76,9 @@ def compile_index(
     vocabulary=None,
     *,
     schema=None,
+    layout: str | int = "spaced",
+    strict: bool = True,
+    max_recursion: int = 3,
     max_states: int = DEFAULT_MAX_STATES,
     cache=True,
     time_budget: float | Deadline | None = None,
@@ -50,7 +88,8 @@ def compile_index(
 
     pattern: a regular expression (full match, see the README) or a `ByteDFA` from `compile_dfa`.
     schema: a JSON schema (dict or JSON text) to compile instead of a pattern:
-        `compile_index(schema=schema, vocabulary=vocab)`.
+        `compile_index(schema=schema, vocabulary=vocab, layout="spaced")`; layout, strict and
+        max_recursion as in `compile_dfa` (all part of the cache key).
     vocabulary: an `automaton.Vocabulary`.
     max_states: limit on DFA and index states; past it `TooManyStatesError`. A cached index is
         checked against it too, so the limit means the same with and without the cache.
@@ -61,33 +100,40 @@ def compile_index(
         within a fraction of a second of the budget. None for no limit.
     progress: show a progress line with the stage and elapsed time on stderr while building.
     """
-    source = _source(pattern, schema)
     if not hasattr(vocabulary, "fingerprint"):
         raise TypeError(
             f"vocabulary must be an automaton.Vocabulary, not {type(vocabulary).__name__}"
         )
-    stored_pattern = source if isinstance(source, str) else (source.pattern or "")
+    deadline = Deadline.of(time_budget)
+    if schema is not None:
+        if pattern is not None:
+            raise TypeError("pass either a pattern or schema=, not both")
+        from automaton.json_schema import schema_cache_text
+
+        key_source = schema_cache_text(schema, layout, strict, max_recursion)
+        def source() -> ByteDFA:  # built only on a cache miss
+            return compile_dfa(schema=schema, layout=layout, strict=strict, max_recursion=max_recursion,
+                               max_states=max_states, time_budget=deadline)
+
+        stored_pattern = None
+    else:
+        source = key_source = _source(pattern)
+        stored_pattern = source if isinstance(source, str) else (source.pattern or "")
     folder = cache_folder(cache)
     path = None
     if folder is not None:
-        path = cache_path(folder, cache_key(source, vocabulary.fingerprint))
+        path = cache_path(folder, cache_key(key_source, vocabulary.fingerprint))
         index = _cached_index(path, vocabulary, stored_pattern)
         if index is not None:
             _check_limit(index, max_states)
             return index
-    index = _build(source, vocabulary, stored_pattern, max_states, time_budget, progress)
+    index = _build(source, vocabulary, stored_pattern, max_states, deadline, progress)
     if path is not None:
         _store_index(index, path)
     return index
 
 
-def _source(pattern, schema) -> str | ByteDFA:
-    if schema is not None:
-        if pattern is not None:
-            raise TypeError("pass either a pattern or schema=, not both")
-        from automaton.json_schema import json_schema_to_regex
-
-        return json_schema_to_regex(schema)
+def _source(pattern) -> str | ByteDFA:
     if isinstance(pattern, (str, ByteDFA)):
         return pattern
     raise TypeError(
@@ -121,8 +167,9 @@ def save_index(index: TokenIndex, path) -> None:
     write_index_file(Path(path), index.arrays(), index.metadata())
 
 
-def _cached_index(path: Path, vocabulary, pattern: str):
-    """The valid index stored at `path` for this vocabulary and pattern, or None.
+def _cached_index(path: Path, vocabulary, pattern: str | None):
+    """The valid index stored at `path` for this vocabulary and pattern, or None (pattern None:
+    a schema's index, which its file name alone identifies).
 
     A missing file is a plain miss; a damaged or foreign one is reported (warning) and treated
     as a miss, so the caller rebuilds and replaces it.
@@ -134,7 +181,7 @@ def _cached_index(path: Path, vocabulary, pattern: str):
     except IndexFileError as error:
         warnings.warn(f"rebuilding a damaged cached index: {error}", CacheWarning, stacklevel=3)
         return None
-    if index.pattern != pattern:
+    if pattern is not None and index.pattern != pattern:
         warnings.warn(
             f"rebuilding cached index {path}: it holds pattern {index.pattern!r:.80}, not {pattern!r:.80}",
             CacheWarning,
@@ -157,15 +204,17 @@ def _store_index(index, path: Path) -> bool:
     return True
 
 
-def _build(source, vocabulary, stored_pattern, max_states, time_budget, progress) -> TokenIndex:
-    from automaton.dfa.build import compile_dfa
+def _build(source, vocabulary, stored_pattern, max_states, deadline, progress) -> TokenIndex:
     from automaton.index.build import build_index
 
-    deadline = Deadline.of(time_budget)
     with _progress_line(progress) as stage:
         if isinstance(source, str):
             stage("compiling the pattern to a DFA")
             dfa = compile_dfa(source, max_states=max_states, time_budget=deadline)  # one budget for both
+        elif callable(source):
+            stage("compiling the schema to a DFA")
+            dfa = source()
+            stored_pattern = dfa.pattern or ""
         else:
             dfa = source
         deadline.check("after building the DFA")

@@ -4,7 +4,7 @@ Two modes.
 
 Token walks (default): for each engine (ours, outlines-core, xgrammar, llguidance; bench/schema_peers.py)
 and each schema, in a forked child with a time limit: compile the schema with the engine's own
-translator over the Mistral v1 vocabulary (ours: `json_schema_to_regex` + `compile_index`), then take
+translator over the Mistral v1 vocabulary (ours: `compile_index(schema=...)`), then take
 random walks through the engine's own masks: at each step the allowed ids are read from its packed
 mask and one is drawn; the walk ends when an EOS id is drawn (finished) or after `--max-steps` tokens
 (unfinished, not judged). The draw is uniform over groups of allowed tokens keyed by their first byte
@@ -283,8 +283,7 @@ def run_file_dfa(name: str, limit: int | None, walks: int, max_states: int, seed
     for schema_id, schema, check in sample:
         start = time.perf_counter()
         try:
-            regex = automaton.json_schema_to_regex(schema)
-            dfa = automaton.compile_dfa(regex, max_states=max_states)
+            dfa = automaton.compile_dfa(schema=schema, max_states=max_states)
         except AutomatonError as error:
             reason = type(error).__name__ + (f":{error.keyword}" if hasattr(error, "keyword") else "")
             failures[reason] = failures.get(reason, 0) + 1

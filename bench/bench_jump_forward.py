@@ -110,7 +110,7 @@ def main() -> None:
     model, tokenizer = load_default()
     load_before = os.getloadavg()[0]
     seed_prompt, seed_pattern = seed_example()
-    rows = measure(model, tokenizer, "person schema", automaton.json_schema_to_regex(PERSON_SCHEMA),
+    rows = measure(model, tokenizer, "person schema", automaton.json_schema_to_regex(PERSON_SCHEMA, layout="compact"),
                    PERSON_PROMPT, args.repeats)
     rows += measure(model, tokenizer, "seed example", seed_pattern, seed_prompt, args.repeats)
     threads = ["--threads", args.threads] if args.threads else []

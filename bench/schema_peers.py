@@ -5,7 +5,7 @@ with
 
     compile_schema(schema: dict) -> compiled     what `start(compiled)` takes
 
-Ours: `automaton.json_schema_to_regex` then `automaton.compile_index` (no cache).
+Ours: `automaton.compile_index(schema=...)` (layout "spaced", no cache).
 outlines-core: `outlines_core.json_schema.build_regex_from_schema` then `outlines_core.Index`.
 xgrammar: `GrammarCompiler.compile_json_schema` (its defaults: any whitespace, strict mode).
 llguidance: `LLMatcher.grammar_from_json_schema`; compiling = making the matcher.
@@ -23,7 +23,7 @@ class OursSchema(peers.Ours):
     def compile_schema(self, schema: dict):
         import automaton
 
-        return self.compile(automaton.json_schema_to_regex(schema))
+        return automaton.compile_index(schema=schema, vocabulary=self.vocabulary, cache=False)
 
 
 class OutlinesCoreSchema(peers.OutlinesCore):

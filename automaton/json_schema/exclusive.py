@@ -36,14 +36,7 @@ _MAX_DEPTH = 8
 
 def _flat(tr: Translator, schema: Any) -> Any:
     """The schema with top-level $ref/allOf merged, or None when that fails (without reporting)."""
-    saved = tr.strict
-    tr.strict = True
-    try:
-        return tr._flat(schema, "")
-    except UnsupportedSchemaError:
-        return None
-    finally:
-        tr.strict = saved
+    return tr.quiet_flat(schema)
 
 
 def _type_kinds(tr: Translator, schema: dict, produced: bool) -> set[str]:

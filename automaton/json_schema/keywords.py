@@ -1,8 +1,9 @@
 """Which keywords mean what: annotations, the keywords each type reads, normalisation of old forms.
 
-`normalize(schema)` rewrites draft-4 forms into the later ones (boolean `exclusiveMinimum` /
-`exclusiveMaximum` modifying `minimum` / `maximum`, `const` as a one-value `enum` stays as is)
-and drops annotation keywords, so the rest of the package reads one vocabulary.
+`normalize(schema)` (on a schema in the 2020-12 vocabulary, see `drafts`) rewrites draft-4
+forms into the later ones (boolean `exclusiveMinimum` / `exclusiveMaximum` modifying `minimum` /
+`maximum`, `const` as a one-value `enum` stays as is) and drops annotation keywords, so the rest
+of the package reads one vocabulary.
 """
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ TYPE_NAMES = ("null", "boolean", "object", "array", "string", "integer", "number
 
 
 def normalize(schema: dict) -> dict:
-    """`schema` without annotations, with draft-4 boolean exclusive bounds turned into numbers."""
+    """`schema` (already in the 2020-12 vocabulary: `drafts.Converter`) without annotations, with
+    draft-4 boolean exclusive bounds turned into numbers. Normalizing twice changes nothing."""
     out = {k: v for k, v in schema.items() if k not in ANNOTATIONS}
     for flag, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         value = out.get(flag)

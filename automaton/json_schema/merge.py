@@ -96,6 +96,31 @@ def _merge_objects(a: dict, b: dict, out: dict) -> None:
         out["required"] = list(dict.fromkeys(list(a.get("required", [])) + list(b.get("required", []))))
 
 
+def _merge_arrays(a: dict, b: dict, out: dict) -> None:
+    """Position by position: element i meets `prefixItems[i]` of a side that has one, else its `items`."""
+    ia, ib = a.get("items", True), b.get("items", True)
+    if "prefixItems" in a or "prefixItems" in b:
+        pa, pb = list(a.get("prefixItems") or []), list(b.get("prefixItems") or [])
+        out["prefixItems"] = [
+            _both(pa[i] if i < len(pa) else ia, pb[i] if i < len(pb) else ib) for i in range(max(len(pa), len(pb)))
+        ]
+    if "items" in a or "items" in b:
+        out["items"] = _both(ia, ib)
+
+
+def _merge_dependencies(a: dict, b: dict, out: dict) -> None:
+    names = dict(a.get("dependentRequired") or {})
+    for trigger, needed in (b.get("dependentRequired") or {}).items():
+        names[trigger] = list(dict.fromkeys(list(names.get(trigger, [])) + list(needed)))
+    if names:
+        out["dependentRequired"] = names
+    schemas = dict(a.get("dependentSchemas") or {})
+    for trigger, sub in (b.get("dependentSchemas") or {}).items():
+        schemas[trigger] = _both(schemas[trigger], sub) if trigger in schemas else sub
+    if schemas:
+        out["dependentSchemas"] = schemas
+
+
 def merge_schemas(a: dict, b: dict) -> dict:
     """One schema accepting what both `a` and `b` accept (both normalised, without top-level $ref)."""
     out: dict = {}
@@ -103,7 +128,10 @@ def merge_schemas(a: dict, b: dict) -> dict:
     if types is not None:
         out["type"] = types
     _merge_objects(a, b, out)
-    handled = {"type", "properties", "patternProperties", "additionalProperties", "required"}
+    _merge_arrays(a, b, out)
+    _merge_dependencies(a, b, out)
+    handled = {"type", "properties", "patternProperties", "additionalProperties", "required", "items", "prefixItems",
+               "dependentRequired", "dependentSchemas"}
     for key in (set(a) | set(b)) - handled:
         if key not in b:
             out[key] = a[key]
@@ -118,8 +146,7 @@ def merge_schemas(a: dict, b: dict) -> dict:
             out[key] = min(va, vb)
         elif key == "uniqueItems":
             out[key] = bool(va) or bool(vb)
-        elif (key in ("items", "additionalItems", "propertyNames", "contains")
-              and not isinstance(va, list) and not isinstance(vb, list)):
+        elif key == "propertyNames":
             out[key] = _both(va, vb)
         elif key == "enum":
             out[key] = [v for v in va if any(json_equal(v, w) for w in vb)]

@@ -1,7 +1,7 @@
 """Objects: properties in schema order, optional ones in any subset, extra keys where allowed.
 
-Takes a normalised object schema and the translator (for the value schemas); gives the regex of
-the object's JSON text. Properties come in the order of `properties` (then required names that
+Takes a normalised object schema and the translator (for the value schemas); gives the language
+of the object's JSON text. Properties come in the order of `properties` (then required names that
 `properties` lacks). Extra keys, when the schema allows them, come after, spelled with raw
 characters only and never equal to a named property (a duplicate key would be read back with
 the last value, and a named key's value must satisfy its own schema).
@@ -13,10 +13,12 @@ it are written `(p,)?` and the ones after `(,p)?`, which is linear. When none is
 
 Where the schema asks for more than a regex says here, a smaller sound set is produced:
 `minProperties` beyond the required count makes the first optional properties required,
-`maxProperties` below the property count leaves the last optional ones out, `dependencies`
-make the dependent properties required (or leave the trigger out), `propertyNames` leaves out
-the names it rejects, `patternProperties` with extra keys allowed yields extra keys only for a
-single pattern that no named property matches.
+`maxProperties` below the property count leaves the last optional ones out, `dependentRequired`
+makes the dependent properties required (or leaves the trigger out), `dependentSchemas` leaves
+the trigger out unless it is required (then the schemas are merged, exactly); a trigger left
+out is never written as an extra key either. `propertyNames` leaves out the names it rejects,
+`patternProperties` with extra keys allowed yields extra keys only for a single pattern that no
+named property matches. Each narrowing is recorded (`Translator.narrowed`).
 """
 from __future__ import annotations
 
@@ -25,8 +27,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from automaton.json_schema.lang import Lang, alternation, matcher, optional, repeat, sequence
 from automaton.json_schema.refs import escape_pointer_token
-from automaton.json_schema.regex_text import Regex, alternation, optional, repeat, sequence
+from automaton.json_schema.regex_text import Regex
 from automaton.json_schema.strings import RAW_CHAR
 from automaton.syntax.charsets import complement, normalize
 from automaton.syntax.render import char_class, literal
@@ -39,8 +42,8 @@ __all__ = ["object_regex", "key_excluding"]
 
 @dataclass
 class _Extras:
-    key: str
-    value: str
+    key: Lang
+    value: Lang
     max_count: int | None
 
 
@@ -76,11 +79,11 @@ def _pattern_matches(translator: Translator, pattern: str, name: str, pointer: s
         return False
 
 
-def _chain_optional(items: list[str], sep: str) -> str:
-    return "".join(optional(sep + item) for item in items)
+def _chain_optional(items: list[Lang], sep: str) -> Lang:
+    return sequence(*(optional(sequence(sep, item)) for item in items))
 
 
-def _nonempty_subsets(items: list[str], sep: str) -> str:
+def _nonempty_subsets(items: list[Lang], sep: str) -> Lang:
     """Any non-empty ordered subset of `items`, separated by `sep`."""
     if len(items) == 1:
         return items[0]
@@ -90,7 +93,7 @@ def _nonempty_subsets(items: list[str], sep: str) -> str:
     return alternation([left, right])
 
 
-def object_regex(translator: Translator, schema: dict, pointer: str, depth: int) -> Regex:
+def object_regex(translator: Translator, schema: dict, pointer: str, depth: int) -> Lang:
     layout = translator.layout
     properties: dict[str, Any] = dict(schema.get("properties", {}) or {})
     required = list(dict.fromkeys(schema.get("required", []) or []))
@@ -102,14 +105,19 @@ def object_regex(translator: Translator, schema: dict, pointer: str, depth: int)
             if properties[name] is False:
                 return None
 
-    _apply_dependencies(translator, schema, properties, required, pointer)
+    dependent = {t: d for t, d in (schema.get("dependentSchemas", {}) or {}).items() if d is not True and d != {}}
+    for trigger, dep_schema in dependent.items():
+        if trigger in required:  # the dependency always applies: one schema for both
+            rest = dict(schema, dependentSchemas={t: d for t, d in dependent.items() if t != trigger})
+            return translator.translate({"allOf": [rest, dep_schema]}, pointer, depth)
+    banned = _apply_dependencies(translator, schema, properties, required, pointer)
     rejected = _names_rejected(translator, schema, properties, pointer, depth)
     for name in rejected:
         if name in required:
             return None
         properties[name] = False
 
-    items: list[tuple[str, str, bool]] = []  # (name, regex, required)
+    items: list[tuple[str, Lang, bool]] = []  # (name, language, required)
     for name, sub in properties.items():
         sub_pointer = f"{pointer}/properties/{escape_pointer_token(name)}"
         for pattern, pattern_schema in pattern_props.items():
@@ -121,12 +129,13 @@ def object_regex(translator: Translator, schema: dict, pointer: str, depth: int)
                 return None
             continue
         key = literal(json.dumps(name, ensure_ascii=False))
-        items.append((name, key + layout.key_separator() + value, name in required))
+        items.append((name, sequence(key, layout.key_separator(), value), name in required))
 
-    extras = _extras(translator, schema, properties, pattern_props, additional, pointer, depth)
+    extras = _extras(translator, schema, properties, pattern_props, additional, pointer, depth, banned)
 
-    min_props = schema.get("minProperties", 0) or 0
+    min_props = int(schema.get("minProperties", 0) or 0)
     max_props = schema.get("maxProperties")
+    max_props = None if max_props is None else int(max_props)
     n_required = sum(1 for _, _, req in items if req)
     if min_props > n_required and not (min_props == 1 and n_required == 0):
         promote = min_props - n_required
@@ -134,6 +143,8 @@ def object_regex(translator: Translator, schema: dict, pointer: str, depth: int)
             translator.unsupported("minProperties", pointer, "more properties than the schema can name")
             promote = 0
         changed = []
+        if promote:
+            translator.narrowed("minProperties", pointer, f"the first {promote} optional properties made required")
         for name, regex, req in items:
             if not req and promote > 0:
                 req, promote = True, promote - 1
@@ -151,6 +162,8 @@ def object_regex(translator: Translator, schema: dict, pointer: str, depth: int)
             elif room > 0:
                 kept.append((name, regex, req))
                 room -= 1
+        if len(kept) < len(items):
+            translator.narrowed("maxProperties", pointer, f"optional properties past the first {max_props} left out")
         items = kept
         if extras is not None:
             room_left = max_props - len(items)
@@ -162,19 +175,20 @@ def object_regex(translator: Translator, schema: dict, pointer: str, depth: int)
     entries = [regex for _, regex, _ in items]
     flags = [req for _, _, req in items]
     if extras is not None:
-        member = extras.key + layout.key_separator() + extras.value
-        run = sequence(member, repeat(sep + member, 0, None if extras.max_count is None else extras.max_count - 1))
+        member = sequence(extras.key, layout.key_separator(), extras.value)
+        high = None if extras.max_count is None else extras.max_count - 1
+        run = sequence(member, repeat(sequence(sep, member), 0, high))
         entries.append(run)
         flags.append(False)
     if not entries:
         return layout.empty("{}")
     if any(flags):
         first = flags.index(True)
-        body = "".join(group_then(entry, sep) for entry in entries[:first])
-        body += entries[first]
+        parts = [group_then(entry, sep) for entry in entries[:first]]
+        parts.append(entries[first])
         for entry, req in zip(entries[first + 1 :], flags[first + 1 :]):
-            body += (sep + entry) if req else optional(sep + entry)
-        return sequence(layout.open("{", depth), body, layout.close("}", depth))
+            parts.append(sequence(sep, entry) if req else optional(sequence(sep, entry)))
+        return sequence(layout.open("{", depth), *parts, layout.close("}", depth))
     body = _nonempty_subsets(entries, sep)
     full = sequence(layout.open("{", depth), body, layout.close("}", depth))
     if min_props >= 1:
@@ -182,8 +196,8 @@ def object_regex(translator: Translator, schema: dict, pointer: str, depth: int)
     return alternation([layout.empty("{}"), full])
 
 
-def group_then(entry: str, sep: str) -> str:
-    return optional(entry + sep)
+def group_then(entry: Lang, sep: str) -> Lang:
+    return optional(sequence(entry, sep))
 
 
 def _unnamed_schema(translator, name, pattern_props, additional, pointer) -> Any:
@@ -196,15 +210,20 @@ def _unnamed_schema(translator, name, pattern_props, additional, pointer) -> Any
     return True if additional is None else additional
 
 
-def _apply_dependencies(translator, schema, properties, required, pointer) -> None:
-    dependencies = dict(schema.get("dependentRequired", {}) or {})
-    schemas = dict(schema.get("dependentSchemas", {}) or {})
-    for trigger, dep in (schema.get("dependencies", {}) or {}).items():
-        (dependencies if isinstance(dep, list) else schemas)[trigger] = dep
-    for trigger, needed in dependencies.items():
+def _apply_dependencies(translator, schema, properties, required, pointer) -> list[str]:
+    """Make each dependency hold: its names required, or its trigger left out. Gives the triggers
+    that must never be written (extra keys exclude them too)."""
+    banned = []
+    for trigger, needed in (schema.get("dependentRequired", {}) or {}).items():
         if trigger not in properties or properties[trigger] is False:
+            if trigger in required:
+                continue  # the object is impossible; the caller sees the required False property
+            banned.append(trigger)
             continue
         if trigger in required or all(n in properties and properties[n] is not False for n in needed):
+            if trigger not in required and any(n not in required for n in needed):
+                translator.narrowed("dependentRequired", pointer,
+                                    f"{needed} required whether {trigger!r} is there or not")
             for n in needed:
                 if n not in properties:
                     properties[n] = _unnamed_schema(
@@ -214,30 +233,33 @@ def _apply_dependencies(translator, schema, properties, required, pointer) -> No
                 if n not in required:
                     required.append(n)
         else:
+            translator.narrowed("dependentRequired", pointer, f"{trigger!r} never written")
             properties[trigger] = False
-    for trigger, dep_schema in schemas.items():
-        if trigger not in properties or properties[trigger] is False or dep_schema is True or dep_schema == {}:
+            banned.append(trigger)
+    for trigger, dep_schema in (schema.get("dependentSchemas", {}) or {}).items():
+        if dep_schema is True or dep_schema == {}:
             continue
         if trigger in required:
-            translator.unsupported("dependentSchemas", pointer, f"{trigger!r} is required and brings a schema")
-        else:
+            continue  # merged by the caller
+        translator.narrowed("dependentSchemas", pointer, f"{trigger!r} never written")
+        if trigger in properties:
             properties[trigger] = False
+        banned.append(trigger)
+    return banned
 
 
 def _names_rejected(translator, schema, properties, pointer, depth) -> list[str]:
     names_schema = schema.get("propertyNames")
     if names_schema is None or names_schema is True or names_schema == {}:
         return []
-    regex = translator.compact_regex({"allOf": [names_schema, {"type": "string"}]}, f"{pointer}/propertyNames")
-    if regex is None:
-        return list(properties)
-    compiled = re.compile(regex)
-    return [n for n in properties if not compiled.fullmatch(json.dumps(n, ensure_ascii=False))]
+    lang = translator.compact_regex({"allOf": [names_schema, {"type": "string"}]}, f"{pointer}/propertyNames")
+    accepts = matcher(lang)
+    return [n for n in properties if not accepts(json.dumps(n, ensure_ascii=False))]
 
 
-def _extras(translator, schema, properties, pattern_props, additional, pointer, depth) -> _Extras | None:
-    """How extra keys may be written, or None when they may not appear."""
-    names = list(properties)
+def _extras(translator, schema, properties, pattern_props, additional, pointer, depth, banned) -> _Extras | None:
+    """How extra keys may be written (never a named property or a `banned` name), or None when they may not appear."""
+    names = list(properties) + [n for n in banned if n not in properties]
     if pattern_props:
         if len(pattern_props) != 1 or schema.get("propertyNames") not in (None, True, {}):
             return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-__all__ = ["RefError", "resolve_ref", "escape_pointer_token"]
+__all__ = ["RefError", "resolve_ref", "escape_pointer_token", "RefGraph"]
 
 
 class RefError(Exception):
@@ -76,3 +76,63 @@ def resolve_ref(root: Any, ref: str) -> tuple[Any, str]:
             raise RefError(f"{ref!r} points to nothing")
         pointer += "/" + escape_pointer_token(token)
     return node, pointer
+
+
+_NOT_SCHEMAS = ("enum", "const", "default", "examples", "example")
+
+
+def _refs_below(node: Any, found: list[str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            found.append(ref)
+        for key, value in node.items():
+            if key not in _NOT_SCHEMAS:
+                _refs_below(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _refs_below(value, found)
+
+
+class RefGraph:
+    """Which reference targets can reach themselves again (their language depends on how deep
+    the recursion already is); the others may be translated once and reused."""
+
+    def __init__(self, root: Any):
+        self.root = root
+        self._edges: dict[str, list[str]] = {}
+        self._recursive: dict[str, bool] = {}
+
+    def _targets(self, pointer: str) -> list[str]:
+        if pointer not in self._edges:
+            found: list[str] = []
+            try:
+                node, _ = resolve_ref(self.root, "#" + pointer)
+            except RefError:
+                node = None
+            _refs_below(node, found)
+            targets = []
+            for ref in found:
+                try:
+                    targets.append(resolve_ref(self.root, ref)[1])
+                except RefError:
+                    continue
+            self._edges[pointer] = list(dict.fromkeys(targets))
+        return self._edges[pointer]
+
+    def _reach(self, pointer: str) -> set[str]:
+        seen: set[str] = set()
+        stack = list(self._targets(pointer))
+        while stack:
+            current = stack.pop()
+            if current not in seen:
+                seen.add(current)
+                stack.extend(self._targets(current))
+        return seen
+
+    def recursive(self, pointer: str) -> bool:
+        """True when some target reachable from `pointer` (itself included) reaches itself."""
+        if pointer not in self._recursive:
+            reach = self._reach(pointer) | {pointer}
+            self._recursive[pointer] = any(p in self._reach(p) for p in reach)
+        return self._recursive[pointer]

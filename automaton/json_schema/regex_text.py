@@ -17,6 +17,7 @@ alternation drops its impossible options.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from automaton.syntax.render import SPECIAL
 
@@ -32,6 +33,7 @@ __all__ = [
 Regex = str | None
 
 
+@lru_cache(maxsize=4096)
 def _is_atom(regex: str) -> bool:
     """True when `regex` is one unit a quantifier can follow without parentheses."""
     if len(regex) == 1:
@@ -85,6 +87,7 @@ def group(regex: str) -> str:
     return f"({regex})"
 
 
+@lru_cache(maxsize=4096)
 def _top_level_alternation(regex: str) -> bool:
     return _first_outside_groups(regex, "|") >= 0
 

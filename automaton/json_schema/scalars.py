@@ -37,6 +37,7 @@ def string_regex(translator: Translator, schema: dict, pointer: str) -> Regex:
     if high is not None and high > LENGTH_CAP:
         # Shorter strings still satisfy maxLength; the automaton grows with the bound.
         high = max(low, LENGTH_CAP)
+        translator.narrowed("maxLength", pointer, f"at most {high} characters")
     if high is not None and high < low:
         return None
     fmt = schema.get("format")

@@ -1,33 +1,37 @@
 """The translator: walks a schema and dispatches each keyword to the module that handles it.
 
 `Translator(root, layout, max_recursion, strict).translate(schema, pointer, depth)` gives the
-regex of the JSON text of every instance it produces, or None when it produces none. Every
-produced instance validates against the schema (soundness); what a regex cannot say is either
-narrowed to a sound subset (documented in each module) or reported through `unsupported`,
-which raises `UnsupportedSchemaError` when strict and records the keyword otherwise.
+language (`lang.Lang`: regex text, or automata once composing) of the JSON text of every
+instance it produces, or None when it produces none. The schema's keywords are read with the
+meanings of its draft (`drafts`). Every produced instance validates against the schema
+(soundness); what a regular language cannot say is either narrowed to a sound subset
+(documented in each module, recorded through `narrowed` for the one warning) or reported
+through `unsupported`, which raises `UnsupportedSchemaError` when strict and records the
+keyword otherwise. A `$ref` target that cannot reach itself is translated once per layout and
+depth and reused (`refs.RefGraph`).
 
 Order of work on one schema object: `$ref` (its siblings merged in as an `allOf`), `allOf`
 (merged), `anyOf` and `oneOf` (alternations, siblings merged into each branch; oneOf branches
 must be provably exclusive), `not` (the forms a regex can honour), `enum`/`const` (values
-filtered by the rest of the schema), then one regex per type.
+filtered by the rest of the schema), then one language per type.
 """
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from automaton.errors import InvalidSchemaError, UnsupportedSchemaError
 from automaton.json_schema.arrays import array_regex
+from automaton.json_schema.drafts import Converter, draft_of
 from automaton.json_schema.exclusive import exclusive_branches
 from automaton.json_schema.keywords import TYPE_NAMES, UNSUPPORTED, implied_types, normalize
+from automaton.json_schema.lang import Lang, alternation, matcher, settle
 from automaton.json_schema.layout import Layout
 from automaton.json_schema.literals import any_value, value_literal
 from automaton.json_schema.merge import MergeError, json_equal, merge_schemas
 from automaton.json_schema.objects import object_regex
 from automaton.json_schema.patterns import PatternError, pattern_body
-from automaton.json_schema.refs import RefError, resolve_ref
-from automaton.json_schema.regex_text import Regex, alternation
+from automaton.json_schema.refs import RefError, RefGraph, resolve_ref
 from automaton.json_schema.scalars import BOOLEAN, NULL, integer_regex, number_regex, string_regex
 
 __all__ = ["Translator", "InvalidSchemaError", "ANY_VALUE_LEVELS"]
@@ -43,7 +47,13 @@ class Translator:
         self.layout = layout
         self.max_recursion = max_recursion
         self.strict = strict
+        self.draft = draft_of(root)
+        self.convert = Converter(self.draft)
+        self.document = self.convert(root)  # what `translate` starts from
+        self.refs = RefGraph(root)
+        self._memo: dict[tuple, Lang] = {}
         self.dropped: list[tuple[str, str, str]] = []
+        self.narrowings: list[tuple[str, str, str]] = []
         self._ref_depth: dict[str, int] = {}
 
     # -- reporting --------------------------------------------------------------------------
@@ -54,11 +64,28 @@ class Translator:
         if entry not in self.dropped:
             self.dropped.append(entry)
 
+    def narrowed(self, keyword: str, pointer: str, reason: str) -> None:
+        """Record that `keyword` at `pointer` is enforced on fewer instances than it allows (sound)."""
+        entry = (keyword, pointer or "/", reason)
+        if entry not in self.narrowings:
+            self.narrowings.append(entry)
+
+    def quiet_flat(self, schema: Any) -> Any:
+        """The schema with top-level $ref/allOf merged, or None when that fails (nothing reported)."""
+        saved = self.strict
+        self.strict = True
+        try:
+            return self._flat(schema, "")
+        except UnsupportedSchemaError:
+            return None
+        finally:
+            self.strict = saved
+
     def invalid(self, keyword: str, pointer: str, reason: str) -> None:
         raise InvalidSchemaError(keyword, pointer, reason)
 
     # -- helpers used by the per-type modules -----------------------------------------------
-    def compact_regex(self, schema: Any, pointer: str) -> Regex:
+    def compact_regex(self, schema: Any, pointer: str) -> Lang:
         """The schema's regex in compact layout at depth 0 (to test fixed texts against it)."""
         saved = self.layout
         self.layout = Layout()
@@ -76,14 +103,20 @@ class Translator:
 
     def resolve(self, ref: Any, pointer: str) -> tuple[Any, str]:
         try:
-            return resolve_ref(self.root, ref)
+            target, pointer = resolve_ref(self.root, ref)
+            return self.convert(target), pointer
         except RefError as error:
             self.unsupported("$ref", pointer, str(error))
             return True, pointer
 
     # -- the walk ----------------------------------------------------------------------------
-    def translate(self, schema: Any, pointer: str, depth: int) -> Regex:
+    def translate(self, schema: Any, pointer: str, depth: int) -> Lang:
+        """The language of the schema's instances written at nesting `depth` (None: none)."""
+        return settle(self._translate(schema, pointer, depth))
+
+    def _translate(self, schema: Any, pointer: str, depth: int) -> Lang:
         if schema is True:
+            self.narrowed("true", pointer, f"any value, containers nested at most {ANY_VALUE_LEVELS} level deep")
             return any_value(self.layout, depth, ANY_VALUE_LEVELS)
         if schema is False:
             return None
@@ -108,17 +141,26 @@ class Translator:
             return self._enum(schema, pointer, depth)
         return alternation(self._typed(t, schema, pointer, depth) for t in self._types(schema, pointer))
 
-    def _ref(self, schema: dict, pointer: str, depth: int) -> Regex:
+    def _ref(self, schema: dict, pointer: str, depth: int) -> Lang:
         target, target_pointer = self.resolve(schema["$ref"], pointer)
         siblings = {k: v for k, v in schema.items() if k != "$ref"}
         count = self._ref_depth.get(target_pointer, 0)
         if count >= self.max_recursion:
             return None
+        key = None
+        if not siblings and not self.refs.recursive(target_pointer):  # the same language wherever it is used
+            key = (target_pointer, self.layout, depth if self.layout.indent is not None else 0)
+            if key in self._memo:
+                return self._memo[key]
         self._ref_depth[target_pointer] = count + 1
         try:
             if siblings:
                 return self.translate({"allOf": [target, siblings]}, pointer, depth)
-            return self.translate(target, target_pointer, depth)
+            lang = self.translate(target, target_pointer, depth)
+            if key is not None:
+                lang = settle(lang, reused=True)
+                self._memo[key] = lang
+            return lang
         finally:
             self._ref_depth[target_pointer] = count
 
@@ -162,7 +204,7 @@ class Translator:
             return merged
         return schema
 
-    def _all_of(self, schema: dict, pointer: str, depth: int) -> Regex:
+    def _all_of(self, schema: dict, pointer: str, depth: int) -> Lang:
         refs: list[str] = []
         flat = self._flat(schema, pointer, refs=refs)
         followed = set(refs)
@@ -177,7 +219,7 @@ class Translator:
             for ref, count in counts.items():
                 self._ref_depth[ref] = count
 
-    def _alternatives(self, schema: dict, key: str, pointer: str, depth: int) -> Regex:
+    def _alternatives(self, schema: dict, key: str, pointer: str, depth: int) -> Lang:
         branches = schema[key]
         if not isinstance(branches, list) or not branches:
             self.invalid(key, pointer, "must be a non-empty list of schemas")
@@ -189,6 +231,9 @@ class Translator:
             if not keep:
                 self.unsupported("oneOf", pointer, "no branch could be shown to exclude all the others")
                 keep = list(enumerate(merged))
+            elif len(keep) < len(merged):
+                left = sorted(set(range(len(merged))) - {i for i, _ in keep})
+                self.narrowed("oneOf", pointer, f"branches {left} left out (not shown to exclude the others)")
         return alternation(self.translate(branch, f"{pointer}/{key}/{i}", depth) for i, branch in keep)
 
     def _not(self, schema: dict, pointer: str) -> dict | None:
@@ -226,7 +271,7 @@ class Translator:
         self.unsupported("not", pointer, "only not {type}, not {required}, not {enum} beside enum are enforced")
         return rest
 
-    def _enum(self, schema: dict, pointer: str, depth: int) -> Regex:
+    def _enum(self, schema: dict, pointer: str, depth: int) -> Lang:
         if "const" in schema:
             values = [schema["const"]]
             if "enum" in schema:
@@ -240,8 +285,8 @@ class Translator:
             check = self.compact_regex(rest, pointer)
             if check is None:
                 return None
-            compiled = re.compile(check)
-            values = [v for v in values if compiled.fullmatch(json.dumps(v, ensure_ascii=False, separators=(",", ":")))]
+            accepts = matcher(check)
+            values = [v for v in values if accepts(json.dumps(v, ensure_ascii=False, separators=(",", ":")))]
         try:
             return alternation(value_literal(v, self.layout, depth) for v in values)
         except (TypeError, ValueError) as error:
@@ -251,7 +296,10 @@ class Translator:
     def _types(self, schema: dict, pointer: str) -> list[str]:
         declared = schema.get("type")
         if declared is None:
-            return implied_types(schema)
+            implied = implied_types(schema)
+            if len(implied) < len(TYPE_NAMES) - 1:  # every type is 6 names: integer goes with number
+                self.narrowed("type", pointer, f"no type given: read as {', '.join(implied)} from its keywords")
+            return implied
         names = [declared] if isinstance(declared, str) else declared
         if not isinstance(names, list):
             self.invalid("type", pointer, "must be a type name or a list of them")
@@ -264,7 +312,7 @@ class Translator:
             names = [n for n in names if n != "integer"]
         return list(dict.fromkeys(names))
 
-    def _typed(self, name: str, schema: dict, pointer: str, depth: int) -> Regex:
+    def _typed(self, name: str, schema: dict, pointer: str, depth: int) -> Lang:
         if name == "object":
             return object_regex(self, schema, pointer, depth)
         if name == "array":

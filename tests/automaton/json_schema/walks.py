@@ -3,6 +3,8 @@
 `random_walks(dfa, n, rng)` walks the byte DFA from its start, choosing uniformly among the
 byte classes that stay live, stopping at accepting states with some probability, and heading
 for the nearest accepting state once a walk grows long; it gives `n` finished texts (bytes).
+`invalid_walks(name, dfa, check, n, rng)` lists the walks that are not JSON or that the
+`jsonschema` validator `check` rejects, as (name, text, reason).
 """
 from __future__ import annotations
 
@@ -77,3 +79,19 @@ def random_walks(dfa, n: int, rng: np.random.Generator, stop: float = 0.15, long
             state = int(row[cls])
         out.append(bytes(data))
     return out
+
+
+def invalid_walks(name: str, dfa, check, n: int, rng: np.random.Generator) -> list[tuple[str, bytes, str]]:
+    import jsonschema
+
+    invalid = []
+    for text in random_walks(dfa, n, rng):
+        try:
+            value = json.loads(text.decode("utf-8"))
+        except ValueError as error:
+            invalid.append((name, text[:200], f"not JSON: {error}"))
+            continue
+        error = jsonschema.exceptions.best_match(check.iter_errors(value))
+        if error is not None:
+            invalid.append((name, text[:200], error.message[:200]))
+    return invalid

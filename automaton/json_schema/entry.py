@@ -1,0 +1,139 @@
+"""The entry points: a schema and its options in, a `ByteDFA` or a regex text out.
+
+    json_schema_to_dfa(schema, layout="spaced", strict=True, max_recursion=3, max_states=..., time_budget=None)
+    json_schema_to_regex(schema, layout="spaced", whitespace=None, indent=None, max_recursion=3, strict=True)
+    schema_cache_text(schema, layout, strict, max_recursion)   the text that names the compilation
+                                                               (the index cache key of a schema)
+
+Both translate with the same `Translator`; the DFA path composes sub-schemas' automata
+(`lang`), the regex path writes one text. With `strict=False`, one `UserWarning` lists every
+keyword that is not enforced.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import warnings
+from typing import Any
+
+from automaton.dfa.byte_dfa import ByteDFA
+from automaton.dfa.limits import DEFAULT_MAX_STATES, Deadline
+from automaton.errors import EmptyLanguageError, InvalidSchemaError
+from automaton.json_schema.lang import as_dfa, composing
+from automaton.json_schema.layout import Layout
+from automaton.json_schema.loading import load_schema
+from automaton.json_schema.translate import Translator
+
+__all__ = ["json_schema_to_dfa", "json_schema_to_regex", "schema_cache_text"]
+
+
+def _check_count(name: str, value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise InvalidSchemaError(name, "", f"option {name} must be None or a non-negative integer, not {value!r}")
+
+
+def _listed(entries, shown: int = 4) -> str:
+    """`keyword at /a, /b (reason); ...`: entries with the same keyword and reason grouped."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for keyword, pointer, reason in entries:
+        groups.setdefault((keyword, reason), []).append(pointer)
+    parts = []
+    for (keyword, reason), pointers in groups.items():
+        where = ", ".join(pointers[:shown]) + (f" and {len(pointers) - shown} more" if len(pointers) > shown else "")
+        parts.append(f"{keyword} at {where}" + (f" ({reason})" if reason else ""))
+    return "; ".join(parts)
+
+
+def _report(translator: Translator, max_recursion: int) -> None:
+    """One warning: the keywords dropped (strict=False) and those enforced on fewer instances."""
+    parts = []
+    if translator.dropped:
+        parts.append(f"JSON-schema keywords not enforced: {_listed(translator.dropped)}")
+    if translator.narrowings:
+        parts.append(f"JSON-schema keywords narrowed (fewer instances allowed): {_listed(translator.narrowings)}")
+    if parts:
+        warnings.warn(". ".join(parts), UserWarning, stacklevel=3)
+
+
+def _empty(translator: Translator, max_recursion: int) -> EmptyLanguageError:
+    return EmptyLanguageError(
+        "no JSON value satisfies this schema"
+        + (f" within max_recursion={max_recursion}" if translator._ref_depth else "")
+    )
+
+
+def json_schema_to_regex(
+    schema: Any,
+    *,
+    layout: str | int = "spaced",
+    whitespace: int | None = None,
+    indent: int | None = None,
+    max_recursion: int = 3,
+    strict: bool = True,
+) -> str:
+    """The regex (Python `re` syntax, for `re.fullmatch`) of the JSON texts of the schema's instances.
+
+    layout: "spaced" (json.dumps's `", "` and `": "`), "compact", or an int (json.dumps's indent=N);
+    `indent=N` is the same as layout=N; `whitespace=N` (compact only) allows up to N whitespace
+    characters at each structural point."""
+    _check_count("whitespace", whitespace)
+    _check_count("indent", indent)
+    _check_count("max_recursion", max_recursion)
+    if whitespace and indent is not None:
+        raise InvalidSchemaError("indent", "", "options whitespace and indent cannot be combined")
+    if indent is not None:
+        layout = indent
+    elif whitespace and layout == "spaced":
+        layout = "compact"
+    root = load_schema(schema)
+    translator = Translator(root, Layout.of(layout, whitespace), max_recursion, strict)
+    regex = translator.translate(translator.document, "", 0)
+    _report(translator, max_recursion)
+    if regex is None:
+        raise _empty(translator, max_recursion)
+    return regex
+
+
+def json_schema_to_dfa(
+    schema: Any,
+    *,
+    layout: str | int = "spaced",
+    strict: bool = True,
+    max_recursion: int = 3,
+    max_states: int = DEFAULT_MAX_STATES,
+    time_budget: float | Deadline | None = None,
+) -> ByteDFA:
+    """The minimal `ByteDFA` of the JSON texts (in `layout`) of the schema's instances.
+
+    Raises UnsupportedSchemaError / InvalidSchemaError (naming the keyword and its JSON pointer),
+    EmptyLanguageError, TooManyStatesError (an automaton past `max_states`) or CompileTimeoutError.
+    A schema small enough to stay one regex text carries that text as the DFA's `pattern`.
+    """
+    _check_count("max_recursion", max_recursion)
+    root = load_schema(schema)
+    deadline = Deadline.of(time_budget)
+    translator = Translator(root, Layout.of(layout), max_recursion, strict)
+    with composing(max_states, deadline):
+        lang = translator.translate(translator.document, "", 0)
+        _report(translator, max_recursion)
+        if lang is None:
+            raise _empty(translator, max_recursion)
+        text = lang if isinstance(lang, str) else None
+        lang = as_dfa(lang)
+        if lang is not None and text is not None and lang.pattern is None:  # one text: the DFA carries it
+            lang = dataclasses.replace(lang, pattern=text)
+        if lang is None:
+            raise _empty(translator, max_recursion)
+    if lang.num_states > max_states:
+        from automaton.errors import TooManyStatesError
+
+        raise TooManyStatesError(f"the schema's DFA has {lang.num_states} states, past max_states={max_states}",
+                                 max_states)
+    return lang
+
+
+def schema_cache_text(schema: Any, layout: str | int = "spaced", strict: bool = True, max_recursion: int = 3) -> str:
+    """A text naming the compilation of `schema` with these options (equal texts, equal automata)."""
+    root = load_schema(schema)
+    options = json.dumps({"layout": Layout.of(layout).name, "strict": bool(strict), "max_recursion": max_recursion})
+    return "json-schema\n" + options + "\n" + json.dumps(root, sort_keys=True, ensure_ascii=False)

@@ -1,0 +1,174 @@
+"""The official JSON-Schema-Test-Suite (draft 2020-12, vendored in tests/data) through `compile_dfa(schema=...)`.
+
+For every group whose schema compiles: no instance the suite marks invalid is accepted, in the
+layout's spelling (`json.dumps` with the layout's separators or indent) nor with ASCII escapes;
+random walks of the DFA parse with `json.loads` and validate with `jsonschema` (format checks
+on). Groups that do not compile are refused with an `AutomatonError`. Valid instances the DFA
+rejects are the documented narrowings (README, "JSON schemas"); their count is held above a floor.
+"""
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pytest
+
+import automaton
+from automaton.errors import AutomatonError
+from automaton.json_schema import lang
+from tests.automaton.json_schema.walks import invalid_walks, random_walks
+
+SUITE_DIR = Path(__file__).resolve().parents[2] / "data" / "json-schema-test-suite" / "draft2020-12"
+LAYOUTS = {"spaced": {}, "compact": {"separators": (",", ":")}, 2: {"indent": 2}}
+# Measured: 196 of 383 groups compile, 277 of their 525 valid instances are accepted.
+MIN_COMPILED, MIN_VALID_ACCEPTED = 196, 277
+# The narrowings' warning is tested in test_unique.py.
+pytestmark = pytest.mark.filterwarnings("ignore:JSON-schema keywords narrowed")
+
+
+def suite_groups() -> list[tuple[str, dict]]:
+    assert SUITE_DIR.is_dir(), f"the vendored test suite is missing from {SUITE_DIR}"
+    out = []
+    for path in sorted(SUITE_DIR.glob("*.json")):
+        for group in json.loads(path.read_text(encoding="utf-8")):
+            out.append((f"{path.stem}: {group['description']}", group))
+    return out
+
+
+def compiled_groups(layout) -> tuple[list, list]:
+    """([(name, group, dfa)], [(name, error)]) over the whole suite."""
+    done, refused = [], []
+    for name, group in suite_groups():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                dfa = automaton.compile_dfa(schema=group["schema"], layout=layout, max_states=20000)
+        except AutomatonError as error:
+            refused.append((name, error))
+            continue
+        done.append((name, group, dfa))
+    return done, refused
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS), ids=str)
+def test_suite_invalid_instances_are_rejected(layout):
+    done, refused = compiled_groups(layout)
+    unsound, valid_total, valid_accepted = [], 0, 0
+    for name, group, dfa in done:
+        for case in group["tests"]:
+            for ascii_only in (False, True):
+                text = json.dumps(case["data"], ensure_ascii=ascii_only, **LAYOUTS[layout])
+                accepted = dfa.matches(text.encode("utf-8"))
+                if accepted and not case["valid"]:
+                    unsound.append((name, case["description"], text))
+                if case["valid"] and not ascii_only:
+                    valid_total += 1
+                    valid_accepted += accepted
+    assert not unsound, unsound[:10]
+    assert len(done) >= MIN_COMPILED, (len(done), [(n, str(e)[:80]) for n, e in refused][:20])
+    assert valid_accepted >= MIN_VALID_ACCEPTED, (valid_accepted, valid_total)
+
+
+def test_suite_random_walks_validate():
+    done, _ = compiled_groups("spaced")
+    rng = np.random.default_rng(21)
+    invalid = []
+    for name, group, dfa in done:
+        validator = jsonschema.Draft202012Validator
+        check = validator(group["schema"], format_checker=validator.FORMAT_CHECKER)
+        invalid += invalid_walks(name, dfa, check, 4, rng)
+    assert not invalid, invalid[:5]
+
+
+def test_composed_automata_equal_the_regex_text(monkeypatch):
+    """With every sub-schema composed as an automaton, the language is the regex path's:
+    both agree on every suite instance, and the composed DFA's walks match the regex."""
+    import re
+
+    monkeypatch.setattr(lang, "TEXT_LIMIT", 0)
+    rng = np.random.default_rng(5)
+    disagreements = []
+    for name, group in suite_groups():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                regex = automaton.json_schema_to_regex(group["schema"])
+                dfa = automaton.compile_dfa(schema=group["schema"], max_states=20000)
+        except AutomatonError:
+            continue
+        compiled = re.compile(regex)
+        texts = [json.dumps(case["data"], ensure_ascii=False) for case in group["tests"]]
+        texts += [data.decode("utf-8") for data in random_walks(dfa, 3, rng)]
+        for text in texts:
+            if dfa.matches(text.encode("utf-8")) != bool(compiled.fullmatch(text)):
+                disagreements.append((name, text))
+    assert not disagreements, disagreements[:10]
+
+
+def test_issue_examples_are_rejected():
+    dependent = automaton.compile_dfa(schema={"dependentRequired": {"bar": ["foo"]}})
+    assert not dependent.matches(b'{"bar": 2}')
+    assert dependent.matches(b'{"baz": 2}') and dependent.matches(b'{"foo": 1}')
+    merged = automaton.compile_dfa(schema={"allOf": [{"prefixItems": [True]}, {"items": {"type": "integer"}}]})
+    assert not merged.matches(b'["x"]') and merged.matches(b"[1, 2]")
+    schemas = automaton.compile_dfa(schema={"dependentSchemas": {"bar": {"required": ["foo"]}}}, layout="compact")
+    assert not schemas.matches(b'{"bar":2}') and schemas.matches(b'{"foo":1}')
+
+
+DRAFT_URIS = {
+    "7": "http://json-schema.org/draft-07/schema#",
+    "2019-09": "https://json-schema.org/draft/2019-09/schema",
+    "2020-12": "https://json-schema.org/draft/2020-12/schema",
+}
+# (draft, schema, instances): the first instance is valid in that draft and must be accepted; an
+# accepted one must be valid (the draft's own validator decides)
+DRAFT_CASES = [
+    ("7", {"items": [{"type": "integer"}], "additionalItems": False}, [[1], [1, 2], ["x"], []]),
+    ("7", {"prefixItems": [{"type": "integer"}], "items": {"type": "string"}}, [["a", "b"], [1], []]),
+    ("7", {"definitions": {"a": {"type": "integer"}}, "properties": {"n": {"$ref": "#/definitions/a", "maximum": 3}},
+           "required": ["n"], "additionalProperties": False}, [{"n": 5}, {"n": "x"}, {"n": 2}]),
+    ("7", {"dependencies": {"bar": ["foo"]}, "properties": {"foo": {"type": "integer"}, "bar": {"type": "integer"}},
+           "additionalProperties": False}, [{"foo": 2, "bar": 1}, {"bar": 1}, {"foo": 2}, {}]),
+    ("7", {"dependentRequired": {"bar": ["foo"]}, "properties": {"bar": {"type": "integer"}},
+           "additionalProperties": False}, [{"bar": 1}, {}]),
+    ("7", {"items": [{"type": "integer"}], "additionalItems": False, "anyOf": [{"minItems": 1}, {"maxItems": 0}]},
+     [[1], [1, 2], ["x"], []]),  # siblings merged into each branch: the tuple read once, kept
+    ("7", {"dependencies": {"d": ["v"], "v": ["d"]}, "additionalProperties": False,
+           "properties": {"d": {"type": "string"}, "v": {"type": "array"}, "n": {"type": "string"}},
+           "anyOf": [{"required": ["n"]}, {"required": ["d", "v"]}]},
+     [{"d": "a", "v": [], "n": "b"}, {"d": "a", "n": "b"}, {"n": "b"}]),
+    ("2019-09", {"items": [{"type": "integer"}], "additionalItems": {"type": "string"}}, [[1, "a"], [1, 2], ["a"]]),
+    ("2019-09", {"type": "array", "allOf": [{"items": [{"type": "integer"}]}, {"additionalItems": False}]},
+     [[1, "x"], [1], ["x"]]),  # additionalItems beside no tuple: ignored
+    ("2019-09", {"prefixItems": [{"type": "integer"}], "items": {"type": "string"}}, [["a", "b"], [1], []]),
+    ("2019-09", {"properties": {"n": {"$ref": "#/$defs/a", "maximum": 3}}, "$defs": {"a": {"type": "integer"}},
+                 "required": ["n"], "additionalProperties": False}, [{"n": 2}, {"n": 5}]),
+    ("2020-12", {"prefixItems": [{"type": "integer"}], "items": False, "additionalItems": {"type": "string"}},
+     [[1], [1, "a"], ["a"]]),
+    ("2020-12", {"dependencies": {"bar": ["foo"]}, "properties": {"bar": {"type": "integer"}},
+                 "additionalProperties": False}, [{"bar": 1}, {}]),
+]
+
+
+@pytest.mark.parametrize("draft,schema,instances", DRAFT_CASES)
+def test_drafts_give_keywords_their_own_meaning(draft, schema, instances):
+    kind = "array" if "items" in schema or "prefixItems" in schema else "object"
+    schema = {"$schema": DRAFT_URIS[draft], "type": kind, **schema}
+    check = jsonschema.validators.validator_for(schema)(schema)
+    dfa = automaton.compile_dfa(schema=schema)
+    assert check.is_valid(instances[0]) and dfa.matches(json.dumps(instances[0]).encode()), instances[0]
+    for value in instances:
+        text = json.dumps(value)
+        assert not dfa.matches(text.encode()) or check.is_valid(value), (draft, text)
+    for data in random_walks(dfa, 20, np.random.default_rng(7)):
+        assert check.is_valid(json.loads(data)), data
+
+
+@pytest.mark.parametrize("uri", ["http://json-schema.org/draft-03/schema#", "https://example.com/my-dialect", 7])
+def test_unknown_drafts_are_refused(uri):
+    with pytest.raises(automaton.UnsupportedSchemaError) as info:
+        automaton.compile_dfa(schema={"$schema": uri, "type": "integer"})
+    assert info.value.keyword == "$schema" and "dialect" in str(info.value)
