@@ -11,6 +11,7 @@ Run each from the repository root as a module (`--help` lists its options):
     .venv/bin/python -m bench.bench_jump_forward  jump-forward decoding: forward passes and tokens/s
     .venv/bin/python -m bench.bench_json_schema   JSON schema coverage, soundness and compile time (prints)
     .venv/bin/python -m bench.bench_extract       batch extraction throughput, local and on Ray
+    .venv-vllm/bin/python -m bench.bench_vllm    this processor in vLLM beside vLLM's xgrammar and guidance backends
     .venv/bin/python -m bench.compare_builds --against OTHER_CHECKOUT   warm builds, this checkout vs another
     .venv/bin/python -m bench.step_floor          the floor under a Python-level step (prints)
 

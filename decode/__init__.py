@@ -9,13 +9,19 @@ use, so `import decode` does not import torch until needed.
     masking     packed rows -> -inf on the logits (any device); MaskingError
     processor   RegexLogitsProcessor (transformers)
     loop        the KV-cached loop with jump-forward; ForcedTokenizer
-    generation  generate -> GenerationResult
-    rellm       complete_re;  langchain: RELLM;  models: the embedded SmolLM2
-    extraction/ extract, extract_file, `python -m decode extract` (local and Ray engines)
+    generation  generate -> GenerationResult (one constraint, or one per prompt: patterns= / schemas=)
+    indexes     a model's vocabulary and indexes, looked up once and kept
+    models      the embedded SmolLM2 (`default_model_path()`: one folder for vLLM and transformers)
+    vllm        AutomatonLogitsProcessor: a vLLM logits processor, one constraint per request
+    integrations/  rellm: complete_re;  langchain: RELLM (also importable as `decode.rellm`, `decode.langchain`)
+    extraction/ extract, extract_file, `python -m decode extract` (local, Ray and vLLM engines)
 """
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
 
 from decode.errors import (
     ChatTemplateError,
@@ -25,6 +31,7 @@ from decode.errors import (
     MaskingError,
     ModelNotAvailableError,
     OptionalDependencyError,
+    RequestConstraintError,
     ResultFileError,
     ResumeMismatchError,
     TokenNotAllowedError,
@@ -38,7 +45,7 @@ _LAZY = {
     "RegexLogitsProcessor": "decode.processor",
     "generate": "decode.generation",
     "GenerationResult": "decode.generation",
-    "complete_re": "decode.rellm",
+    "complete_re": "decode.integrations.rellm",
     "extract": "decode.extraction",
     "extract_file": "decode.extraction",
 }
@@ -55,8 +62,31 @@ __all__ = [
     "ChatTemplateError",
     "InputFileError",
     "ResumeMismatchError",
+    "RequestConstraintError",
     *_LAZY,
 ]
+
+
+# Short public names of modules that live in a subpackage: `import decode.rellm` gives the very
+# module object of `decode.integrations.rellm`.
+_MOVED = {"decode.rellm": "decode.integrations.rellm", "decode.langchain": "decode.integrations.langchain"}
+
+
+class _ModuleAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in _MOVED:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        return importlib.import_module(_MOVED[spec.name])
+
+    def exec_module(self, module) -> None:
+        return None
+
+
+if not any(isinstance(finder, _ModuleAlias) for finder in sys.meta_path):
+    sys.meta_path.append(_ModuleAlias())
 
 
 def __getattr__(name: str):

@@ -16,6 +16,7 @@ code written against the builtin keeps working.
     +-- EmptyPromptError         a prompt that encodes to no token at all                         (ValueError)
     +-- ChatTemplateError        chat messages where no chat template can or may be applied        (ValueError)
     +-- InputFileError           an extraction input neither JSON Lines, a JSON array nor text    (ValueError)
+    +-- RequestConstraintError   a vLLM request's constraint (extra_args) that cannot be used      (ValueError)
     ResultFileError
     +-- ResumeMismatchError      resuming an output written with another target, model or settings
 """
@@ -35,6 +36,7 @@ __all__ = [
     "ChatTemplateError",
     "InputFileError",
     "ResumeMismatchError",
+    "RequestConstraintError",
 ]
 
 
@@ -147,3 +149,11 @@ class InputFileError(AutomatonError, ValueError):
 class ResumeMismatchError(ResultFileError):
     """The output file to resume was written by a run with another target, model or settings (or
     without a run record); the message names what differs. The output file is left untouched."""
+
+
+class RequestConstraintError(AutomatonError, ValueError):
+    """The constraint a vLLM request asks for in `SamplingParams.extra_args` cannot be used: more
+    than one of "regex" / "json_schema" / "index", a value of the wrong type, an unknown layout,
+    a pattern or schema that does not compile (the compiler's own error follows), or an index file
+    that cannot be read. Raised by `decode.vllm.AutomatonLogitsProcessor.validate_params` when the
+    request is admitted, so only that request fails (an HTTP 400 from vLLM's server)."""

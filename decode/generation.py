@@ -46,10 +46,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-import threading
 import warnings
-import weakref
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -58,6 +55,7 @@ import torch
 from transformers import LogitsProcessorList
 
 from decode.errors import ChatTemplateError, EmptyPromptError
+from decode.indexes import SchemaTarget, eos_token_ids_of, index_for, logits_width_of, row_targets, vocabulary_for
 from decode.loop import (
     STOP_EOS,
     STOP_MATCH,
@@ -68,7 +66,7 @@ from decode.loop import (
     Sampler,
     run_constrained_loop,
 )
-from decode.processor import RegexLogitsProcessor, StopWhenMatched, check_index_fits
+from decode.processor import RegexLogitsProcessor, StopWhenMatched
 
 __all__ = [
     "GenerationResult",
@@ -121,6 +119,9 @@ def generate(
     pattern_or_index=None,
     *,
     schema=None,
+    layout: str | int = "spaced",
+    patterns=None,
+    schemas=None,
     max_new_tokens: int = 256,
     batch_size: int = 8,
     vocabulary=None,
@@ -143,21 +144,29 @@ def generate(
         waiting for an EOS.
     seed: makes sampling (`do_sample=True`) reproducible; greedy decoding does not use it.
     schema: a JSON schema (dict, JSON text or pydantic model class) instead of a pattern.
+    layout: with a schema, how its JSON is spaced: "spaced" (json.dumps's `", "` and `": "`, the
+        default), "compact", or an int (json.dumps's indent=N).
+    patterns / schemas: one constraint per prompt instead (patterns[i] or schemas[i], the other
+        None there; `layout` applies to every schema): rows of different constraints share a
+        batch, each masked with its own index; own loop only (no `model.generate` keywords).
     vocabulary: the `automaton.Vocabulary` to build the index with (default: read from `tokenizer`).
     jump_forward: append forced text without sampling (several tokens per forward pass).
     generate_kwargs: do_sample, temperature, top_k, top_p, num_return_sequences; any other
         keyword (repetition_penalty, logits_processor, ...) makes the batch go through
         `model.generate`, where jump-forward is not available.
     """
+    per_row = patterns is not None or schemas is not None
+    if per_row and (pattern_or_index is not None or schema is not None):
+        raise ValueError("give either patterns= / schemas= (one per prompt) or one pattern_or_index / schema")
     if schema is not None:
         if pattern_or_index is not None:
             raise ValueError("give either pattern_or_index or schema, not both")
-        from automaton import json_schema_to_regex
-
-        pattern_or_index = json_schema_to_regex(schema)
-    if pattern_or_index is None:
+        pattern_or_index = SchemaTarget(schema, layout)
+    if pattern_or_index is None and not per_row:
         raise ValueError("generate needs a pattern, a TokenIndex or a schema")
     own_loop = set(generate_kwargs) <= LOOP_KWARGS
+    if per_row and not own_loop:
+        raise ValueError(f"patterns= / schemas= need decode's own loop, which does not take {sorted(generate_kwargs)}")
     if jump_forward and not own_loop:
         warnings.warn(
             f"jump_forward is off for this call: {sorted(set(generate_kwargs) - LOOP_KWARGS)} "
@@ -173,9 +182,15 @@ def generate(
     if not prompts:
         return []
     encoded = prompt_token_ids(tokenizer, prompts, chat_template=chat_template)
-    index = index_for(model, tokenizer, pattern_or_index, vocabulary=vocabulary)
-    checker = full_match_checker(index.pattern)
-    eos = sorted(int(i) for i in np.asarray(index.eos_token_ids).tolist())
+    targets = row_targets(len(prompts), patterns, schemas, layout=layout) if per_row else [pattern_or_index]
+    found: dict = {}  # one index per distinct target
+    for target in targets:
+        key = target if isinstance(target, str) else id(target)
+        if key not in found:
+            found[key] = index_for(model, tokenizer, target, vocabulary=vocabulary)
+    indexes = [found[t if isinstance(t, str) else id(t)] for t in targets] * (1 if per_row else len(prompts))
+    index = indexes[0]
+    eos = sorted({int(i) for ix in found.values() for i in np.asarray(ix.eos_token_ids).tolist()})
     pad_id = _pad_token_id(model, tokenizer, eos)
     copies = int(generate_kwargs.get("num_return_sequences", 1) or 1)
     extra_processors = list(generate_kwargs.pop("logits_processor", None) or [])
@@ -184,7 +199,7 @@ def generate(
     order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
     results: list[list[GenerationResult] | None] = [None] * len(prompts)
     device = _device_of(model)
-    forced = ForcedTokenizer(index, tokenizer) if jump_forward and own_loop else None
+    forced = {id(ix): ForcedTokenizer(ix, tokenizer) for ix in found.values()} if jump_forward and own_loop else {}
     sampler = None
     if own_loop:
         generator = torch.Generator(device=device).manual_seed(int(seed)) if seed is not None else None
@@ -194,24 +209,37 @@ def generate(
         for start in range(0, len(order), batch_size):
             members = order[start : start + batch_size]
             outcomes = _run_batch(
-                model, index, [encoded[i] for i in members], copies, pad_id, device, own_loop=own_loop,
+                model, [indexes[i] for i in members] if per_row else index, [encoded[i] for i in members], copies,
+                pad_id, device, own_loop=own_loop,
                 max_new_tokens=max_new_tokens, forced=forced, sampler=sampler,
                 stop_when_matched=stop_when_matched, eos=eos, extra_processors=extra_processors,
                 generate_kwargs=generate_kwargs,
             )
             for position, prompt_index in enumerate(members):
                 rows = outcomes[position * copies : (position + 1) * copies]
-                results[prompt_index] = [_result(index, row, prompts[prompt_index], checker) for row in rows]
+                own = indexes[prompt_index]
+                checker = full_match_checker(own.pattern)
+                results[prompt_index] = [_result(own, row, prompts[prompt_index], checker) for row in rows]
     return [result for group in results for result in group]
 
 
 def _run_batch(
     model, index, sequences: list[list[int]], copies: int, pad_id: int, device, *, own_loop: bool,
-    max_new_tokens: int, forced, sampler: Sampler | None, stop_when_matched: bool, eos: list[int],
+    max_new_tokens: int, forced: dict, sampler: Sampler | None, stop_when_matched: bool, eos: list[int],
     extra_processors: list, generate_kwargs: dict,
 ) -> list[RowOutcome]:
-    """The outcomes of one batch of prompt ids (`copies` rows each), through the own loop or `model.generate`."""
-    if stop_when_matched and index.is_accepting(index.initial_state):  # the empty text matches: nothing to run
+    """The outcomes of one batch of prompt ids (`copies` rows each), through the own loop or `model.generate`.
+
+    index: one `TokenIndex`, or a list of one per prompt (own loop only); forced: `ForcedTokenizer` by index id.
+    """
+    if isinstance(index, list):
+        index = index[0] if all(i is index[0] for i in index) else [i for i in index for _ in range(copies)]
+    if isinstance(index, list):
+        forced_rows = [forced.get(id(i)) for i in index] if forced else None
+    else:
+        forced_rows = forced.get(id(index))
+    # The empty text matches: nothing to run.
+    if not isinstance(index, list) and stop_when_matched and index.is_accepting(index.initial_state):
         return [
             RowOutcome(stop_reason=STOP_MATCH, state=index.initial_state, prompt_tokens=len(ids))
             for ids in sequences for _ in range(copies)
@@ -220,7 +248,7 @@ def _run_batch(
         input_ids, attention_mask = _left_padded([ids for ids in sequences for _ in range(copies)], pad_id, device)
         outcomes, _ = run_constrained_loop(
             model, index, input_ids, attention_mask, max_new_tokens=max_new_tokens, pad_token_id=pad_id,
-            forced_tokens=forced, sampler=sampler, stop_when_accepting=stop_when_matched,
+            forced_tokens=forced_rows, sampler=sampler, stop_when_accepting=stop_when_matched,
         )
         return outcomes
     input_ids, attention_mask = _left_padded(sequences, pad_id, device)
@@ -390,102 +418,3 @@ def _pad_token_id(model, tokenizer, eos: list[int]) -> int:
         if isinstance(candidate, int):
             return candidate
     return eos[0]
-
-
-# -- vocabulary and index lookup ------------------------------------------------------------------
-
-
-def logits_width_of(model) -> int:
-    """Columns of the model's logits: its output embedding size, else `config.vocab_size`."""
-    output = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
-    if output is not None and hasattr(output, "out_features"):
-        return int(output.out_features)
-    if output is not None and hasattr(output, "weight"):
-        return int(output.weight.shape[0])
-    return int(model.config.vocab_size)
-
-
-def eos_token_ids_of(model, tokenizer) -> list[int]:
-    """EOS ids of the tokenizer and of `model.generation_config` (an int or a list there)."""
-    ids: set[int] = set()
-    if isinstance(tokenizer.eos_token_id, int):
-        ids.add(tokenizer.eos_token_id)
-    configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
-    if isinstance(configured, int):
-        ids.add(configured)
-    elif configured is not None:
-        ids.update(int(i) for i in configured)
-    return sorted(ids)
-
-
-_VOCABULARIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_INDEXES: OrderedDict[tuple[str, str], object] = OrderedDict()
-_INDEXES_KEPT = 16
-_LOCK = threading.Lock()
-
-
-def vocabulary_for(model, tokenizer, *, eos_token_ids=None):
-    """The `automaton.Vocabulary` of `tokenizer` at the model's logits width (built once per tokenizer).
-
-    eos_token_ids: instead of the EOS ids of the tokenizer and the model's generation config.
-    """
-    from automaton import Vocabulary
-
-    eos = eos_token_ids_of(model, tokenizer) if eos_token_ids is None else sorted(int(i) for i in eos_token_ids)
-    key = (tuple(eos), logits_width_of(model))
-    with _LOCK:
-        try:
-            per_tokenizer = _VOCABULARIES.setdefault(tokenizer, {})
-        except TypeError:  # not weak-referenceable: no memo
-            per_tokenizer = {}
-        vocabulary = per_tokenizer.get(key)
-        if vocabulary is None:
-            vocabulary = Vocabulary.from_tokenizer(tokenizer, eos_token_ids=list(key[0]), logits_width=key[1])
-            per_tokenizer[key] = vocabulary
-    return vocabulary
-
-
-def index_for(model, tokenizer, pattern_or_index, *, vocabulary=None):
-    """`pattern_or_index` as a `TokenIndex` for this model and tokenizer (an index is returned as is)."""
-    from automaton import TokenIndex, compile_index
-
-    if isinstance(pattern_or_index, TokenIndex):
-        width = logits_width_of(model)
-        if pattern_or_index.logits_width > width:
-            raise ValueError(
-                f"the index was built for {pattern_or_index.logits_width} logits but the model has {width}: "
-                f"build it with Vocabulary.from_tokenizer(tokenizer, logits_width={width})"
-            )
-        check_index_fits(pattern_or_index, vocabulary or _model_vocabulary(model, tokenizer, pattern_or_index))
-        return pattern_or_index
-    if not isinstance(pattern_or_index, str):
-        raise TypeError(
-            f"pattern_or_index must be a pattern string or an automaton.TokenIndex, "
-            f"got {type(pattern_or_index).__name__}"
-        )
-    if vocabulary is None:
-        vocabulary = vocabulary_for(model, tokenizer)
-    key = (pattern_or_index, vocabulary.fingerprint)
-    with _LOCK:
-        index = _INDEXES.get(key)
-        if index is not None:
-            _INDEXES.move_to_end(key)
-            return index
-    index = compile_index(pattern_or_index, vocabulary)
-    with _LOCK:
-        _INDEXES[key] = index
-        while len(_INDEXES) > _INDEXES_KEPT:
-            _INDEXES.popitem(last=False)
-    return index
-
-
-def _model_vocabulary(model, tokenizer, index):
-    """`vocabulary_for(model, tokenizer)`; where neither names an EOS, with the index's EOS ids."""
-    from automaton import VocabularyError
-
-    if not eos_token_ids_of(model, tokenizer):
-        return vocabulary_for(model, tokenizer, eos_token_ids=np.asarray(index.eos_token_ids).tolist())
-    try:
-        return vocabulary_for(model, tokenizer)
-    except VocabularyError:
-        return vocabulary_for(model, tokenizer, eos_token_ids=np.asarray(index.eos_token_ids).tolist())

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from decode.errors import TokenNotAllowedError
-from decode.masking import device_masks
+from decode.errors import MaskingError, TokenNotAllowedError
+from decode.masking import apply_token_bitmask_, device_masks
 
 __all__ = [
     "RowOutcome",
@@ -239,10 +239,14 @@ def run_constrained_loop(
     """Generate for every row until EOS or `max_new_tokens`.
 
     Args:
+        index: one `TokenIndex` for every row, or a list of one per row (rows of different
+            constraints in one batch: each step still masks all running rows in one fill).
         input_ids: int64[batch, prompt_len], left-padded. attention_mask: same shape, 1 = token.
         forced_tokens: callable state -> list of forced ids (a `ForcedTokenizer`), or None
-            to sample every token (no jump-forward). Where it has an `opening` method, the
-            text forced from the initial state is fed with the prompt.
+            to sample every token (no jump-forward); with a list of indexes, a list of one per
+            row. Where it has an `opening` method, the text forced from the initial state is
+            fed with the prompt when every row forces the same; otherwise each row feeds its
+            own in the first block, without sampling.
         stop_when_accepting: end a row as soon as its text fully matches (stop reason
             "match"), as RELLM's `stop_after_match` does. Forced text never passes through an
             accepting state, so this stops at the first full match either way.
@@ -253,19 +257,24 @@ def run_constrained_loop(
     """
     device = input_ids.device
     batch = input_ids.shape[0]
-    masks = device_masks(index)
-    eos_ids = set(int(i) for i in index.eos_token_ids.tolist())
-    rows = [RowOutcome(state=index.initial_state, prompt_tokens=int(n)) for n in attention_mask.sum(dim=1).tolist()]
+    per_row = isinstance(index, (list, tuple))
+    indexes = list(index) if per_row else [index] * batch
+    forcers = list(forced_tokens) if per_row and forced_tokens is not None else [forced_tokens] * batch
+    eos_of = {id(i): set(int(t) for t in i.eos_token_ids.tolist()) for i in indexes}
+    rows = [RowOutcome(state=i.initial_state, prompt_tokens=int(n))
+            for i, n in zip(indexes, attention_mask.sum(dim=1).tolist())]
     stats = LoopStats()
 
-    def append_forced(row: RowOutcome, ids: list[int]) -> None:
+    def append_forced(r: int, ids: list[int]) -> None:
+        row = rows[r]
         for forced in ids[: max_new_tokens - len(row.tokens)]:
             row.tokens.append(forced)
             row.forced_tokens += 1
-            row.state = index.next_state(row.state, forced)
+            row.state = indexes[r].next_state(row.state, forced)
 
-    def finished(row: RowOutcome) -> bool:
+    def finished(r: int) -> bool:
         """Sets the stop reason of a row that needs no further pass."""
+        row, index = rows[r], indexes[r]
         if stop_when_accepting and index.is_accepting(row.state):
             row.stop_reason = STOP_MATCH
         elif _only_eos_left(index, row.state):
@@ -274,13 +283,26 @@ def run_constrained_loop(
             row.stop_reason = STOP_MAX_NEW_TOKENS
         return row.stop_reason is not None
 
-    # Every row starts in the initial state: what it forces goes in with the prompt.
-    opening = getattr(forced_tokens, "opening", None)
-    opening_ids = opening(index.initial_state)[:max_new_tokens] if opening is not None else []
+    # Every row starts in its initial state: what it forces goes in with the prompt when all
+    # rows force the same, else in the first block (`preset`).
+    opening_of: dict[tuple[int, int], list[int]] = {}
+    for forcer, i in zip(forcers, indexes):
+        if (id(forcer), id(i)) not in opening_of:
+            opening_of[id(forcer), id(i)] = _opening(forcer, i, max_new_tokens)
+    openings = [opening_of[id(forcer), id(i)] for forcer, i in zip(forcers, indexes)]
+    opening_ids = openings[0] if all(o == openings[0] for o in openings) else []
+    preset = {} if opening_ids else {r: ids for r, ids in enumerate(openings) if ids}
+    if stop_when_accepting:
+        for r, i in enumerate(indexes):
+            if i.is_accepting(i.initial_state):
+                rows[r].stop_reason = STOP_MATCH
+        if all(row.stop_reason is not None for row in rows):
+            return rows, _totals(rows, stats)
     if opening_ids:
-        for row in rows:
-            append_forced(row, opening_ids)
-            finished(row)
+        for r in range(batch):
+            if rows[r].stop_reason is None:
+                append_forced(r, opening_ids)
+                finished(r)
         if all(row.stop_reason is not None for row in rows):
             return rows, _totals(rows, stats)
         appended = torch.tensor([opening_ids] * batch, dtype=torch.long, device=device)
@@ -309,24 +331,29 @@ def run_constrained_loop(
         if not running:
             break
         step_logits = logits[running].float()
-        masks.apply_(step_logits, [rows[r].state for r in running])
+        _apply_masks(step_logits, [indexes[r] for r in running], [rows[r].state for r in running])
         picked = sampler.pick(step_logits).tolist()
 
         pending: dict[int, list[int]] = {}
         for r, token in zip(running, picked):
             row = rows[r]
-            if token in eos_ids:
+            start = len(row.tokens)
+            if r in preset:  # this row's opening text, fed without sampling
+                append_forced(r, preset.pop(r))
+                if not finished(r):
+                    pending[r] = row.tokens[start:]
+                continue
+            if token in eos_of[id(indexes[r])]:
                 row.stop_reason = STOP_EOS
                 continue
-            state = index.next_state(row.state, token)
+            state = indexes[r].next_state(row.state, token)
             if state < 0:
                 raise TokenNotAllowedError(r, token, row.state, len(row.tokens), "the sampler picked a masked token")
-            start = len(row.tokens)
             row.tokens.append(token)
             row.state = state
-            if forced_tokens is not None:
-                append_forced(row, forced_tokens(state))
-            if not finished(row):
+            if forcers[r] is not None:
+                append_forced(r, forcers[r](state))
+            if not finished(r):
                 pending[r] = row.tokens[start:]
         if not pending:
             break
@@ -368,6 +395,33 @@ def _totals(rows: list[RowOutcome], stats: LoopStats) -> LoopStats:
         stats.generated_tokens += len(row.tokens)
         stats.forced_tokens += row.forced_tokens
     return stats
+
+
+def _opening(forcer, index, max_new_tokens: int) -> list[int]:
+    """The ids forced from the index's initial state (nothing without jump-forward)."""
+    opening = getattr(forcer, "opening", None)
+    return list(opening(index.initial_state))[:max_new_tokens] if opening is not None else []
+
+
+def _apply_masks(logits: torch.Tensor, indexes: list, states: list[int]) -> None:
+    """Mask row k of `logits` with the row of `states[k]` in `indexes[k]`: one gather per
+    distinct index, then one masked fill of all rows."""
+    first = indexes[0]
+    if all(i is first for i in indexes):
+        device_masks(first).apply_(logits, states)
+        return
+    width = max(int(i.logits_width) for i in indexes)
+    if logits.shape[1] < width:
+        raise MaskingError(f"logits have {logits.shape[1]} columns but an index was built for {width}")
+    words = (logits.shape[1] + 31) // 32
+    bitmask = torch.zeros((logits.shape[0], words), dtype=torch.int32, device=logits.device)
+    groups: dict[int, list[int]] = {}
+    for k, i in enumerate(indexes):
+        groups.setdefault(id(i), []).append(k)
+    for members in groups.values():
+        rows = device_masks(indexes[members[0]]).rows([states[k] for k in members], logits.device)
+        bitmask[torch.tensor(members, device=logits.device), : rows.shape[1]] = rows
+    apply_token_bitmask_(logits, bitmask)
 
 
 def _only_eos_left(index, state: int) -> bool:

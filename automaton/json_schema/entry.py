@@ -132,8 +132,15 @@ def json_schema_to_dfa(
     return lang
 
 
+# The revision of the schema compiler's output: raised whenever a schema may compile to another
+# language than before, so that cached indexes of the old language are not read as the new one.
+COMPILER_REVISION = 2
+
+
 def schema_cache_text(schema: Any, layout: str | int = "spaced", strict: bool = True, max_recursion: int = 3) -> str:
     """A text naming the compilation of `schema` with these options (equal texts, equal automata)."""
     root = load_schema(schema)
-    options = json.dumps({"layout": Layout.of(layout).name, "strict": bool(strict), "max_recursion": max_recursion})
-    return "json-schema\n" + options + "\n" + json.dumps(root, sort_keys=True, ensure_ascii=False)
+    options = json.dumps({"layout": Layout.of(layout).name, "strict": bool(strict), "max_recursion": max_recursion,
+                          "compiler": COMPILER_REVISION})
+    # Key order is kept: properties are written in the schema's order, so it is part of the language.
+    return "json-schema\n" + options + "\n" + json.dumps(root, ensure_ascii=False)

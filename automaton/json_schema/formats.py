@@ -75,7 +75,8 @@ URI = (
     f"(\\?({_PCHAR}|[/?])*)?(#({_PCHAR}|[/?])*)?"
 )
 JSON_POINTER = r'(/([^/~"\\\x00-\x1f]|~[01])*)*'
-RELATIVE_JSON_POINTER = f"(0|[1-9][0-9]*)(#|{JSON_POINTER})"
+# The number: no digit after a 0 (`jsonschema` rejects `100#`; a sound subset of the RFC's).
+RELATIVE_JSON_POINTER = f"(0|[1-9]+0?)(#|{JSON_POINTER})"
 REGEX = "[a-zA-Z0-9 _-]*"
 
 _BODIES = {

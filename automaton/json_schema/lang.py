@@ -16,7 +16,7 @@ Automata are used only inside `composing(max_states, deadline)`; outside it
 (`json_schema_to_regex`) everything stays text.
 
     >>> from automaton.dfa.limits import Deadline
-    >>> with composing(1000, Deadline(None)):
+    >>> with composing(10_000, Deadline(None)):
     ...     dfa = as_dfa(sequence("a", settle("b" * 5000)))
     >>> dfa.matches(b"a" + b"b" * 5000), sequence("a", optional("b"))
     (True, 'ab?')
@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from automaton.dfa import compose
+from automaton.dfa import compose, product
 from automaton.dfa.build import compile_dfa
 from automaton.dfa.byte_dfa import ByteDFA
 from automaton.dfa.compose import Composite
@@ -41,7 +41,7 @@ from automaton.json_schema import regex_text as text
 from automaton.syntax.render import SPECIAL
 
 __all__ = ["Lang", "TEXT_LIMIT", "COMPOSITE_LIMIT", "composing", "automata_in_use", "settle", "as_dfa", "sequence",
-           "alternation", "optional", "repeat", "matcher"]
+           "alternation", "optional", "repeat", "intersection", "difference", "matcher"]
 
 Lang = str | ByteDFA | Composite | None
 
@@ -225,6 +225,33 @@ def repeat(lang: Lang, low: int, high: int | None) -> Lang:
     if low == high == 1:
         return lang
     return Composite.of("repeat", [lang], low, high)
+
+
+def intersection(*parts: Lang) -> Lang:
+    """The texts every part accepts (a minimal DFA; None when there are none). Automata only."""
+    state = _state()
+    dfas = [as_dfa(part) for part in parts]
+    if not dfas or any(dfa is None for dfa in dfas):
+        return None
+    out = dfas[0]
+    for dfa in dfas[1:]:
+        out = product.intersection(out, dfa, state.max_states, state.deadline)
+        if out is None:
+            return None
+    return out
+
+
+def difference(lang: Lang, *removed: Lang) -> Lang:
+    """The texts of `lang` that none of `removed` accepts (a minimal DFA or None). Automata only."""
+    state = _state()
+    out = as_dfa(lang)
+    for part in removed:
+        dfa = as_dfa(part)
+        if out is None:
+            return None
+        if dfa is not None:
+            out = product.difference(out, dfa, state.max_states, state.deadline)
+    return out
 
 
 def matcher(lang: Lang):

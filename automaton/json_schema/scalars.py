@@ -1,7 +1,9 @@
 """Strings, numbers, integers, booleans and null: one schema (one type) to the regex of its JSON text.
 
 Takes a normalised schema and the translator (for reporting what cannot be enforced); gives a
-regex, or None when no value of that type satisfies the schema.
+regex, or None when no value of that type satisfies the schema. While automata are composed
+(`lang.composing`), a `pattern` beside a `format` or length bounds becomes the intersection of
+the pattern's strings with theirs (exact) instead of a narrowed or refused regex.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from automaton.json_schema.formats import format_regex, is_known_format
 from automaton.json_schema.integers import integer_range
+from automaton.json_schema.lang import Lang, automata_in_use, intersection
 from automaton.json_schema.numbers import Bound, integer_bounds, number_range
 from automaton.json_schema.patterns import PatternError, pattern_body, pattern_width
 from automaton.json_schema.regex_text import Regex, alternation
@@ -30,7 +33,7 @@ def _body_width(body: str) -> tuple[int, int | None]:
     return pattern_width(body)
 
 
-def string_regex(translator: Translator, schema: dict, pointer: str) -> Regex:
+def string_regex(translator: Translator, schema: dict, pointer: str) -> Lang:
     low = int(schema.get("minLength", 0) or 0)
     high = schema.get("maxLength")
     high = None if high is None else int(high)
@@ -42,6 +45,12 @@ def string_regex(translator: Translator, schema: dict, pointer: str) -> Regex:
         return None
     fmt = schema.get("format")
     pattern = schema.get("pattern")
+    formatted = isinstance(fmt, str) and is_known_format(fmt)
+    if pattern is not None and automata_in_use() and (formatted or low or high is not None):
+        # Automata: the pattern's strings intersected with the format's and the lengths' (exact).
+        unbounded = {k: v for k, v in schema.items() if k not in ("format", "minLength", "maxLength")}
+        bounded = {k: v for k, v in schema.items() if k != "pattern"}
+        return intersection(string_regex(translator, unbounded, pointer), string_regex(translator, bounded, pointer))
     body: str | None = None
     if isinstance(fmt, str) and is_known_format(fmt):
         body = format_regex(fmt)

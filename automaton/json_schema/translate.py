@@ -11,8 +11,10 @@ keyword otherwise. A `$ref` target that cannot reach itself is translated once p
 depth and reused (`refs.RefGraph`).
 
 Order of work on one schema object: `$ref` (its siblings merged in as an `allOf`), `allOf`
-(merged), `anyOf` and `oneOf` (alternations, siblings merged into each branch; oneOf branches
-must be provably exclusive), `not` (the forms a regex can honour), `enum`/`const` (values
+(merged; with automata, intersected where merging fails), `anyOf` and `oneOf` (alternations,
+siblings merged into each branch; oneOf branches must be provably exclusive, or with automata
+differenced from the others, `algebra`), `not` (the forms a regex can honour; with automata a
+complement, `algebra`), `if`/`then`/`else` (automata only, `algebra`), `enum`/`const` (values
 filtered by the rest of the schema), then one language per type.
 """
 from __future__ import annotations
@@ -21,11 +23,13 @@ import json
 from typing import Any
 
 from automaton.errors import InvalidSchemaError, UnsupportedSchemaError
+from automaton.json_schema import algebra
 from automaton.json_schema.arrays import array_regex
+from automaton.json_schema.contains import CONTAINS_KEYWORDS
 from automaton.json_schema.drafts import Converter, draft_of
 from automaton.json_schema.exclusive import exclusive_branches
 from automaton.json_schema.keywords import TYPE_NAMES, UNSUPPORTED, implied_types, normalize
-from automaton.json_schema.lang import Lang, alternation, matcher, settle
+from automaton.json_schema.lang import Lang, alternation, automata_in_use, matcher, settle
 from automaton.json_schema.layout import Layout
 from automaton.json_schema.literals import any_value, value_literal
 from automaton.json_schema.merge import MergeError, json_equal, merge_schemas
@@ -39,6 +43,7 @@ __all__ = ["Translator", "InvalidSchemaError", "ANY_VALUE_LEVELS"]
 # How deeply containers may nest inside a value the schema leaves free (`{}`, `true`).
 ANY_VALUE_LEVELS = 1
 _MAX_MERGE_DEPTH = 64
+_COMPLEMENT = object()  # `_not`: the negation is taken by complement (`algebra.negation`)
 
 
 class Translator:
@@ -55,6 +60,7 @@ class Translator:
         self.dropped: list[tuple[str, str, str]] = []
         self.narrowings: list[tuple[str, str, str]] = []
         self._ref_depth: dict[str, int] = {}
+        self._merge_conflicts = False  # raise MergeError out of _flat (allOf then intersects)
 
     # -- reporting --------------------------------------------------------------------------
     def unsupported(self, keyword: str, pointer: str, reason: str = "") -> None:
@@ -131,11 +137,18 @@ class Translator:
             if key in schema:
                 return self._alternatives(schema, key, pointer, depth)
         if "not" in schema:
-            schema = self._not(schema, pointer)
-            if schema is None:
+            rewritten = self._not(schema, pointer)
+            if rewritten is _COMPLEMENT:
+                rest = {k: v for k, v in schema.items() if k != "not"}
+                return algebra.negation(self, schema["not"], rest, pointer, depth)
+            if rewritten is None:
                 return None
+            schema = rewritten
+        if automata_in_use() and ("if" in schema or "then" in schema or "else" in schema):
+            return algebra.conditional(self, schema, pointer, depth)
+        automata = automata_in_use()
         for key in schema:  # in the schema's order (a set's order changes from one process to the next)
-            if key in UNSUPPORTED:
+            if key in UNSUPPORTED and not (automata and key in CONTAINS_KEYWORDS):
                 self.unsupported(key, pointer)
         if "enum" in schema or "const" in schema:
             return self._enum(schema, pointer, depth)
@@ -198,6 +211,8 @@ class Translator:
                 try:
                     merged = merge_schemas(merged, flat)
                 except MergeError as error:
+                    if self._merge_conflicts:
+                        raise
                     self.unsupported(error.keyword if self.strict else "allOf", f"{pointer}/allOf/{i}", str(error))
             if "allOf" in merged or "$ref" in merged:
                 return self._flat(merged, pointer, seen + 1, refs)
@@ -206,7 +221,13 @@ class Translator:
 
     def _all_of(self, schema: dict, pointer: str, depth: int) -> Lang:
         refs: list[str] = []
-        flat = self._flat(schema, pointer, refs=refs)
+        self._merge_conflicts = automata_in_use()
+        try:
+            flat = self._flat(schema, pointer, refs=refs)
+        except MergeError:
+            return algebra.all_of(self, schema, pointer, depth)
+        finally:
+            self._merge_conflicts = False
         followed = set(refs)
         counts = {ref: self._ref_depth.get(ref, 0) for ref in followed}
         if any(count >= self.max_recursion for count in counts.values()):
@@ -228,6 +249,8 @@ class Translator:
         keep = list(enumerate(merged))
         if key == "oneOf" and len(merged) > 1:
             keep = exclusive_branches(self, merged, pointer)
+            if len(keep) < len(merged) and automata_in_use():
+                return algebra.exact_one_of(self, merged, keep, pointer, depth)
             if not keep:
                 self.unsupported("oneOf", pointer, "no branch could be shown to exclude all the others")
                 keep = list(enumerate(merged))
@@ -236,7 +259,7 @@ class Translator:
                 self.narrowed("oneOf", pointer, f"branches {left} left out (not shown to exclude the others)")
         return alternation(self.translate(branch, f"{pointer}/{key}/{i}", depth) for i, branch in keep)
 
-    def _not(self, schema: dict, pointer: str) -> dict | None:
+    def _not(self, schema: dict, pointer: str) -> Any:
         negated = self._flat(schema["not"], f"{pointer}/not")
         rest = {k: v for k, v in schema.items() if k != "not"}
         if negated is True or negated == {}:
@@ -250,6 +273,8 @@ class Translator:
                 banned.add("integer")
             types = [t for t in self._types(rest, pointer) if t not in banned]
             if "integer" in banned and "number" in types:
+                if automata_in_use():
+                    return _COMPLEMENT
                 self.unsupported("not", pointer, "non-integer numbers")
             rest["type"] = types
             return rest
@@ -268,6 +293,8 @@ class Translator:
             rest.pop("const", None)
             rest["enum"] = [v for v in values if not any(json_equal(v, b) for b in banned_values)]
             return rest
+        if automata_in_use():
+            return _COMPLEMENT
         self.unsupported("not", pointer, "only not {type}, not {required}, not {enum} beside enum are enforced")
         return rest
 

@@ -11,6 +11,7 @@ result file and its summary). One job per module, imported one way only:
     settings what produced a result file (`<output>.run.json`, checked on resume) and the path checks
     run      `extract_file`: checks first, `FileRun` (resume, progress, summary) and the local engine
     ray      the Ray Data engine (imported by `run` only when asked for; Ray itself only then)
+    vllm     the vLLM engine (`decode.vllm.AutomatonLogitsProcessor`; imported by `run` only when asked for)
     command  the argparse of `python -m decode extract`
 
 This module only re-exports the public names of `core`, `files` and `run`.

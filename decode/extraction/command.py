@@ -1,9 +1,10 @@
 """The `extract` subcommand of `python -m decode`: a prompt file in, a JSONL result file out.
 
     python -m decode extract --input prompts.jsonl --output results.jsonl \\
-        (--pattern P | --pattern-file F | --schema schema.json | --index FILE) \\
+        (--pattern P | --pattern-file F | --schema schema.json | --index FILE | --pattern-field NAME
+         | --schema-field NAME) \\
         [--model default|PATH] [--batch-size N] [--max-new-tokens N] [--field prompt] [--id-field id] \\
-        [--engine local|ray] [--workers N] [--ray-address ADDRESS] [--temperature T] [--top-p P] [--seed N]
+        [--engine local|ray|vllm] [--workers N] [--ray-address ADDRESS] [--temperature T] [--top-p P] [--seed N]
         [--max-states N] [--keep-fields a,b] [--chat-template | --no-chat-template] [--stop-when-matched]
 
 Takes the command line's arguments; gives an exit status, after `decode.extraction.run.extract_file`
@@ -20,6 +21,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+from automaton.json_schema.layout import layout_option
 
 __all__ = ["add_extract_arguments", "run_extract"]
 
@@ -44,6 +47,10 @@ def add_extract_arguments(subparsers) -> argparse.ArgumentParser:
                         help="file holding the regular expression (UTF-8; one trailing line break is ignored)")
     target.add_argument("--schema", type=Path, help="JSON schema file; results get the parsed value")
     target.add_argument("--index", type=Path, help="precompiled index file (automaton index format)")
+    target.add_argument("--pattern-field", help="JSON input: each line's own pattern is in this field")
+    target.add_argument("--schema-field", help="JSON input: each line's own JSON schema is in this field")
+    add("--layout", default="spaced", type=layout_option,
+        help="with --schema: 'spaced' (json.dumps's ', ' and ': ', the default), 'compact', or an indent N")
     add("--model", default="default", help="'default' (embedded SmolLM2-135M-Instruct) or a local model folder")
     add("--device", default=None, help="torch device for the model (default cpu)")
     add("--batch-size", type=int, default=8, help="prompts per generation batch (default 8)")
@@ -53,7 +60,8 @@ def add_extract_arguments(subparsers) -> argparse.ArgumentParser:
     add("--input-format", choices=("auto", "jsonl", "json", "text"), default="auto",
         help="auto: .jsonl/.ndjson/.json files are a JSON array when they start with '[', else JSON Lines; "
              "other files plain text. json: one JSON array of prompts (strings or objects)")
-    add("--engine", choices=("local", "ray"), default="local", help="local process or Ray Data (default local)")
+    add("--engine", choices=("local", "ray", "vllm"), default="local",
+        help="local process, Ray Data or a vLLM engine (default local)")
     add("--workers", type=int, default=2, help="Ray workers, one model each (default 2)")
     add("--ray-address", default=None,
         help="address of an existing Ray cluster ('auto', 'ray://host:10001'); default: start a local one")
@@ -75,6 +83,10 @@ def add_extract_arguments(subparsers) -> argparse.ArgumentParser:
 
 
 def _target_of(arguments) -> dict:
+    if arguments.pattern_field is not None:
+        return {"pattern_field": arguments.pattern_field}
+    if arguments.schema_field is not None:
+        return {"schema_field": arguments.schema_field, "layout": arguments.layout}
     if arguments.pattern is not None:
         return {"pattern": arguments.pattern}
     if arguments.pattern_file is not None:
@@ -83,7 +95,7 @@ def _target_of(arguments) -> dict:
     if arguments.schema is not None:
         from decode.extraction.core import read_schema_file
 
-        return {"schema": read_schema_file(arguments.schema)}
+        return {"schema": read_schema_file(arguments.schema), "layout": arguments.layout}
     return {"index": arguments.index}
 
 

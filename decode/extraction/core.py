@@ -153,17 +153,18 @@ def _pattern_text(pattern) -> str:
     return pattern
 
 
-def check_target(*, pattern=None, schema=None, index=None, max_states: int | None = None) -> dict:
+def check_target(*, pattern=None, schema=None, index=None, max_states: int | None = None,
+                 layout: str | int = "spaced") -> dict:
     """Validate the target without a model, and describe it (for the run record of a result file).
 
-    A pattern (or a schema's regex) is compiled to its DFA (syntax, unsupported constructs, an
-    empty language, `max_states`); an index file is loaded and checked. Raises what those raise
-    (`automaton` errors) or ExtractionOptionsError. Gives {"pattern": ...} plus "schema" or
-    "index_sha256" (the index file's digest) where they apply.
+    A pattern, or a schema in its layout, is compiled to its DFA (syntax, unsupported constructs,
+    an empty language, `max_states`); an index file is loaded and checked. Raises what those raise
+    (`automaton` errors) or ExtractionOptionsError. Gives {"pattern": ...}, {"schema": ...,
+    "layout": ...}, or the index's pattern with "index_sha256" (the file's digest) or "index".
     """
     import hashlib
 
-    from automaton import TokenIndex, compile_dfa, json_schema_to_regex, load_index
+    from automaton import TokenIndex, compile_dfa, load_index
 
     _one_target(pattern, schema, index)
     if max_states is not None and (isinstance(max_states, bool) or not isinstance(max_states, int) or max_states < 2):
@@ -176,19 +177,19 @@ def check_target(*, pattern=None, schema=None, index=None, max_states: int | Non
             raise ExtractionOptionsError(f"index file {path} does not exist")
         loaded = load_index(path)
         return {"pattern": loaded.pattern, "index_sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-    described = {}
     if schema is not None:
         if isinstance(schema, str):
             try:
                 schema = json.loads(schema)
             except json.JSONDecodeError as error:
                 raise ExtractionOptionsError(f"the schema is not JSON: {error}") from None
-        described["schema"] = schema
-        pattern = json_schema_to_regex(schema)
+        limits = {} if max_states is None else {"max_states": max_states}
+        compile_dfa(schema=schema, layout=layout, **limits)
+        return {"schema": schema, "layout": layout}
     pattern = _pattern_text(pattern)
     limits = {} if max_states is None else {"max_states": max_states}
     compile_dfa(pattern, **limits)
-    return {"pattern": pattern, **described}
+    return {"pattern": pattern}
 
 
 def model_identity(model) -> str:
@@ -259,10 +260,11 @@ def _chat_template_for(tokenizer, chat_template) -> bool:
 
 
 def resolve_target(model, tokenizer, *, pattern=None, schema=None, index=None,
-                   max_states: int | None = None) -> ExtractionTarget:
+                   max_states: int | None = None, layout: str | int = "spaced") -> ExtractionTarget:
     """Exactly one of pattern / schema / index, as a `TokenIndex` for this model and tokenizer."""
-    from automaton import TokenIndex, compile_index, json_schema_to_regex, load_index
+    from automaton import TokenIndex, compile_index, load_index
     from decode.generation import index_for, vocabulary_for
+    from decode.indexes import SchemaTarget
 
     _one_target(pattern, schema, index)
     if index is not None:
@@ -273,7 +275,12 @@ def resolve_target(model, tokenizer, *, pattern=None, schema=None, index=None,
             index = load_index(path, vocabulary=vocabulary_for(model, tokenizer))
         return ExtractionTarget(index_for(model, tokenizer, index), index.pattern, is_schema=False)
     if schema is not None:
-        pattern = json_schema_to_regex(schema)
+        vocabulary = vocabulary_for(model, tokenizer)
+        if max_states is not None:
+            built = compile_index(schema=schema, layout=layout, vocabulary=vocabulary, max_states=max_states)
+        else:
+            built = index_for(model, tokenizer, SchemaTarget(schema, layout), vocabulary=vocabulary)
+        return ExtractionTarget(index_for(model, tokenizer, built), built.pattern, is_schema=True)
     pattern = _pattern_text(pattern)
     if max_states is not None:
         built = compile_index(pattern, vocabulary_for(model, tokenizer), max_states=max_states)
@@ -330,8 +337,11 @@ class Extractor:
         self.max_new_tokens = max_new_tokens
         self.generate_kwargs = generate_kwargs
 
-    def run_batch(self, items: list[PromptLine]) -> list[ExtractionRecord]:
-        """One `decode.generate` call over the prompts of `items`; records in the same order."""
+    def run_batch(self, items: list[PromptLine], targets: list[ExtractionTarget] | None = None
+                  ) -> list[ExtractionRecord]:
+        """One `decode.generate` call over the prompts of `items`; records in the same order.
+
+        targets: one per item instead of the extractor's own (`decode.generate(patterns=...)`)."""
         from decode import generation
 
         if not items:
@@ -339,24 +349,29 @@ class Extractor:
         from decode import errors
 
         empty_prompt_error = getattr(errors, "EmptyPromptError", None) or ()
+        constraint = {"patterns": [t.index for t in targets]} if targets is not None else {}
         try:
             results = generation.generate(
-                self.model, self.tokenizer, [item.prompt for item in items], self.target.index,
+                self.model, self.tokenizer, [item.prompt for item in items],
+                self.target.index if targets is None else None, **constraint,
                 max_new_tokens=self.max_new_tokens, batch_size=len(items), **self.generate_kwargs,
             )
         except empty_prompt_error as error:  # prompts that encode to no token: failed records, the rest again
             empty = set(error.positions)
-            rest = iter(self.run_batch([item for position, item in enumerate(items) if position not in empty]))
+            kept = [position for position in range(len(items)) if position not in empty]
+            rest_targets = None if targets is None else [targets[p] for p in kept]
+            rest = iter(self.run_batch([items[p] for p in kept], rest_targets))
             return [
                 ExtractionRecord.failed(BadLine(item.line, "the prompt encodes to no token", item.id, item.fields))
                 if position in empty else next(rest)
                 for position, item in enumerate(items)
             ]
-        return [self._record(item, result) for item, result in zip(items, results)]
+        schema_rows = [self.target.is_schema] * len(items) if targets is None else [t.is_schema for t in targets]
+        return [self._record(item, result, is_schema) for item, result, is_schema in zip(items, results, schema_rows)]
 
-    def _record(self, item: PromptLine, result) -> ExtractionRecord:
+    def _record(self, item: PromptLine, result, is_schema: bool) -> ExtractionRecord:
         value = None
-        if self.target.is_schema and result.matched:
+        if is_schema and result.matched:
             value = json.loads(result.text)
         return ExtractionRecord(
             id=item.id,
@@ -366,7 +381,7 @@ class Extractor:
             prompt_tokens=result.prompt_tokens,
             output_tokens=result.num_tokens,
             value=value,
-            has_value=self.target.is_schema,
+            has_value=is_schema,
             fields=item.fields,
         )
 
@@ -423,6 +438,7 @@ def extract(
     stop_when_matched: bool = False,
     chat_template="auto",
     max_states: int | None = None,
+    layout: str | int = "spaced",
     **generate_kwargs,
 ) -> Iterator[ExtractionRecord]:
     """Yield an `ExtractionRecord` per prompt whose output must match `pattern` (or `schema`, or `index`).
@@ -432,13 +448,15 @@ def extract(
     skip_ids: ids not to run again (those of an earlier run).
     jump_forward: passed to `decode.generate` when given.
     temperature, top_p, seed, stop_when_matched, chat_template, max_states: see the module docstring.
+    layout: with a schema, "spaced" (the default), "compact" or an indent (see `decode.generate`).
     generate_kwargs: passed to `decode.generate` (greedy unless `do_sample=True`).
     """
     generate_kwargs = {**sampling_options(temperature, top_p, seed, stop_when_matched), **generate_kwargs}
     if model is None or isinstance(model, (str, Path)):  # the target's errors before the model loads
-        check_target(pattern=pattern, schema=schema, index=index, max_states=max_states)
+        check_target(pattern=pattern, schema=schema, index=index, max_states=max_states, layout=layout)
     model, tokenizer = model_and_tokenizer(model, tokenizer, device)
-    target = resolve_target(model, tokenizer, pattern=pattern, schema=schema, index=index, max_states=max_states)
+    target = resolve_target(model, tokenizer, pattern=pattern, schema=schema, index=index, max_states=max_states,
+                            layout=layout)
     extractor = Extractor(model, tokenizer, target, max_new_tokens=max_new_tokens, jump_forward=jump_forward,
                           chat_template=chat_template, **generate_kwargs)
     yield from extractor.records(prompts, batch_size, skip_ids)

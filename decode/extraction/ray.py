@@ -57,7 +57,7 @@ def import_ray():
 
 
 def index_file_bytes(model_spec, device, *, pattern=None, schema=None, index=None,
-                     max_states: int | None = None) -> tuple[bytes, bool]:
+                     max_states: int | None = None, layout: str | int = "spaced") -> tuple[bytes, bool]:
     """(bytes of the index file the workers load, whether it came from a schema).
 
     An index file given as `index` is read as is (the workers check it against their
@@ -76,7 +76,7 @@ def index_file_bytes(model_spec, device, *, pattern=None, schema=None, index=Non
             raise ExtractionOptionsError(f"index file {path} does not exist")
         return path.read_bytes(), False
     model, tokenizer = load_model(model_spec, device)
-    target = resolve_target(model, tokenizer, pattern=pattern, schema=schema, max_states=max_states)
+    target = resolve_target(model, tokenizer, pattern=pattern, schema=schema, max_states=max_states, layout=layout)
     with tempfile.TemporaryDirectory(prefix="decode-index-") as folder:
         path = Path(folder) / "target.index"
         target.index.save(path)

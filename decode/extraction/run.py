@@ -1,4 +1,4 @@
-"""Batch extraction over files: `extract_file` with resume, progress and a summary, on the local or the Ray engine.
+"""Batch extraction over files: `extract_file` with resume, progress and a summary, on the local, Ray or vLLM engine.
 
     summary = decode.extract_file("prompts.jsonl", "results.jsonl", schema=schema, batch_size=16)
     print("\n".join(summary.lines()))
@@ -47,7 +47,7 @@ from decode.extraction.settings import check_paths, check_resume, has_results, w
 
 __all__ = ["ExtractionSummary", "FileRun", "LocalEngine", "extract_file", "ENGINES"]
 
-ENGINES = ("local", "ray")
+ENGINES = ("local", "ray", "vllm")
 
 
 @dataclass
@@ -195,17 +195,23 @@ class LocalEngine:
     label = "local"
 
     def __init__(self, model, tokenizer, device, target: dict, *, batch_size: int, max_new_tokens: int,
-                 jump_forward: bool | None, generate_kwargs: dict):
+                 jump_forward: bool | None, generate_kwargs: dict, rows=None):
         model, tokenizer = model_and_tokenizer(model, tokenizer, device)
         self.extractor = Extractor(
-            model, tokenizer, resolve_target(model, tokenizer, **target),
+            model, tokenizer, resolve_target(model, tokenizer, **target) if rows is None else None,
             max_new_tokens=max_new_tokens, jump_forward=jump_forward, **generate_kwargs,
         )
+        self.rows = None
+        if rows is not None:
+            from decode.extraction.rows import RowExtractor
+
+            self.rows = RowExtractor(self.extractor, rows, target.get("max_states"))
         self.batch_size = batch_size
         self.chat_template_applied = self.extractor.chat_template_applied
 
     def run(self, file_run: FileRun) -> None:
-        for record in self.extractor.records(file_run.items(), self.batch_size):
+        source = self.rows or self.extractor
+        for record in source.records(file_run.items(), self.batch_size):
             file_run.write(record)
 
     def close(self) -> None:
@@ -239,6 +245,9 @@ def extract_file(
     chat_template="auto",
     max_states: int | None = None,
     keep_fields=(),
+    layout: str | int = "spaced",
+    pattern_field: str | None = None,
+    schema_field: str | None = None,
     **generate_kwargs,
 ) -> ExtractionSummary:
     """Extract every prompt of `input_path` into `output_path` (JSONL), resuming an earlier run.
@@ -248,11 +257,17 @@ def extract_file(
     see `decode.extraction.settings`). Bad input lines and empty prompts become failed records
     with their line number and the run goes on. `engine="ray"` runs generation on `workers` Ray
     Data actors (then `model` must be a spec, "default" or a folder, that every worker loads
-    itself). Options, target, input and output are checked before the model is loaded, and the
-    model is not loaded at all when nothing is left to do (module docstring).
+    itself). `engine="vllm"` runs every prompt through one vLLM engine with
+    `decode.vllm.AutomatonLogitsProcessor` (`model`: a spec, or a `vllm.LLM` made with that
+    processor; see `decode.extraction.vllm`). Options, target, input and output are checked
+    before the model is loaded, and the model is not loaded at all when nothing is left to do
+    (module docstring).
     keep_fields: input fields copied into each record. temperature, top_p, seed,
     stop_when_matched, chat_template ("auto": the tokenizer's chat template when it has one),
-    max_states: see `decode.extraction.core`.
+    max_states: see `decode.extraction.core`. layout: with a schema, "spaced" (the default),
+    "compact" or an indent (part of the run's settings). pattern_field / schema_field: instead of
+    one target, each input line's own pattern or schema in that field (`decode.extraction.rows`;
+    local and vllm engines).
     """
     if engine not in ENGINES:
         raise ExtractionOptionsError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
@@ -264,11 +279,27 @@ def extract_file(
         raise ExtractionOptionsError(f"chat_template must be 'auto', True or False, not {chat_template!r}")
     keep_fields = _checked_keep_fields(keep_fields)
     generate_kwargs = {**sampling_options(temperature, top_p, seed, stop_when_matched), **generate_kwargs}
-    described = check_target(pattern=pattern, schema=schema, index=index, max_states=max_states)
+    rows = None
+    if pattern_field is not None or schema_field is not None:
+        if pattern is not None or schema is not None or index is not None:
+            raise ExtractionOptionsError("give either one target (pattern, schema or index) or pattern_field / "
+                                         "schema_field, not both")
+        if engine == "ray":
+            raise ExtractionOptionsError("a target per line (pattern_field / schema_field) runs on the local and "
+                                         "vllm engines, not on ray")
+        from decode.extraction.rows import RowTargets
+
+        rows = RowTargets(pattern_field, schema_field, layout, keep_fields)
+        described = rows.describe()
+    else:
+        described = check_target(pattern=pattern, schema=schema, index=index, max_states=max_states, layout=layout)
     check_paths(input_path, output_path)
     kind = input_format_of(input_path, input_format)
     if keep_fields and kind == "text":
         raise ExtractionOptionsError("keep_fields needs JSON input (JSON Lines or a JSON array), not plain text")
+    if rows is not None and kind == "text":
+        raise ExtractionOptionsError("pattern_field / schema_field need JSON input (JSON Lines or a JSON array), "
+                                     "not plain text")
     settings = {
         "target": described, "model": model_identity(model), "max_new_tokens": max_new_tokens,
         "chat_template": chat_template, "field": field, "id_field": id_field, "input_format": kind,
@@ -276,7 +307,8 @@ def extract_file(
         "generation": {"do_sample": False, "stop_when_matched": False, **generate_kwargs},
     }
     check_resume(output_path, settings)
-    reading = dict(field=field, id_field=id_field, input_format=kind, keep_fields=keep_fields)
+    reading = dict(field=field, id_field=id_field, input_format=kind,
+                   keep_fields=rows.read_fields if rows is not None else keep_fields)
     total, pending, failed_earlier = _count_work(input_path, output_path, reading)
     if not pending:  # an empty input or a finished run: no model to load
         return ExtractionSummary(skipped=total, failed_earlier=failed_earlier, engine=engine)
@@ -284,8 +316,16 @@ def extract_file(
     target = {"pattern": pattern, "schema": schema, "index": index}
     if max_states is not None:
         target["max_states"] = max_states
+    if schema is not None:
+        target["layout"] = layout
     generate_kwargs["chat_template"] = chat_template
-    if engine == "ray":
+    if engine == "vllm":
+        from decode.extraction.vllm import VllmEngine
+
+        runner = VllmEngine(model, target, described.get("pattern"), batch_size=batch_size,
+                            max_new_tokens=max_new_tokens, jump_forward=jump_forward, generate_kwargs=generate_kwargs,
+                            rows=rows)
+    elif engine == "ray":
         from decode.extraction.ray import RayEngine
 
         runner = RayEngine(
@@ -295,7 +335,7 @@ def extract_file(
     else:
         runner = LocalEngine(
             model, tokenizer, device, target, batch_size=batch_size, max_new_tokens=max_new_tokens,
-            jump_forward=jump_forward, generate_kwargs=generate_kwargs,
+            jump_forward=jump_forward, generate_kwargs=generate_kwargs, rows=rows,
         )
     if not has_results(output_path):
         from automaton import __version__

@@ -24,7 +24,7 @@ SCHEMA = {
     "required": ["name", "age", "role"],
 }
 PATTERNS = {
-    "schema": automaton.json_schema_to_regex(SCHEMA),
+    "schema": automaton.json_schema_to_regex(SCHEMA, layout="compact"),
     "numbers": r'\{"n":-?[0-9]{1,3},"s":"[a-z\'(){}]*"\}',
 }
 

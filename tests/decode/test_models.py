@@ -217,3 +217,27 @@ def test_first_load_converts_the_gguf_file_quietly_unless_verbose(tmp_path):
     verbose = _python(code.format(True), **{CACHE_DIR_ENV: str(tmp_path / "verbose")})
     assert verbose.returncode == 0, verbose.stderr
     assert "Converting and de-quantizing" in verbose.stderr
+
+
+def test_default_model_path_is_one_folder_that_tokenizes_as_its_tokenizer_json():
+    """The folder vLLM loads: transformers reads its tokenizer.json as it is (the `tokenizers`
+    library on the same file is the oracle; the vLLM tests check vLLM's tokenizer the same way),
+    and its generation config carries the EOS ids `decode.models` gives the loaded model."""
+    import json
+
+    from tokenizers import Tokenizer
+    from transformers import AutoConfig, AutoTokenizer
+
+    from automaton.vocabulary.default_model import eos_token_ids as folder_eos_ids
+
+    folder = models.default_model_path()
+    assert models.default_model_path() == folder  # made once
+    raw = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    loaded = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    for text in ["Hello world", " Hello  world\n\nfoo", "日本語 text", '{"name": "Ann", "age": 3}', "naïve café"]:
+        assert loaded(text, add_special_tokens=False)["input_ids"] == raw.encode(text, add_special_tokens=False).ids
+    assert loaded("Hello world")["input_ids"] == [raw.token_to_id("Hello"), raw.token_to_id("Ġworld")]
+    assert loaded.chat_template and loaded.eos_token == models.CHAT_END_TOKEN
+    generation = json.loads((folder / "generation_config.json").read_text())
+    assert generation["eos_token_id"] == folder_eos_ids(folder)
+    assert AutoConfig.from_pretrained(str(folder)).vocab_size == raw.get_vocab_size()

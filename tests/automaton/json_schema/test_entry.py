@@ -53,6 +53,17 @@ def test_index_cache_keys_hold_the_layout(byte_vocabulary, tmp_path):
             assert index_accepts(index, SPELLINGS[other]) == (other == layout)
 
 
+def test_index_cache_keys_hold_the_property_order(byte_vocabulary, tmp_path):
+    # Properties are written in the schema's order: the same keys in another order are another language.
+    reordered = {**SCHEMA, "properties": dict(reversed(SCHEMA["properties"].items()))}
+    first = automaton.compile_index(schema=SCHEMA, vocabulary=byte_vocabulary, cache=tmp_path)
+    second = automaton.compile_index(schema=reordered, vocabulary=byte_vocabulary, cache=tmp_path)
+    assert len(list(tmp_path.iterdir())) == 2
+    flipped = json.dumps(dict(reversed(VALUE.items())))
+    assert index_accepts(first, SPELLINGS["spaced"]) and not index_accepts(first, flipped)
+    assert index_accepts(second, flipped) and not index_accepts(second, SPELLINGS["spaced"])
+
+
 def test_command_line_layout(tokenizer_folder, vocabulary, tmp_path, run):  # noqa: F811  (the imported fixtures)
     schema_file = tmp_path / "schema.json"
     schema_file.write_text(json.dumps(SCHEMA), encoding="utf-8")

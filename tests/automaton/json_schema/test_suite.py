@@ -23,8 +23,9 @@ from tests.automaton.json_schema.walks import invalid_walks, random_walks
 
 SUITE_DIR = Path(__file__).resolve().parents[2] / "data" / "json-schema-test-suite" / "draft2020-12"
 LAYOUTS = {"spaced": {}, "compact": {"separators": (",", ":")}, 2: {"indent": 2}}
-# Measured: 196 of 383 groups compile, 277 of their 525 valid instances are accepted.
-MIN_COMPILED, MIN_VALID_ACCEPTED = 196, 277
+# Measured: 232 of 383 groups compile, 329 of their 584 valid instances are accepted (196 and
+# 277 of 525 before allOf, not, if-then-else, oneOf and contains went through automata algebra).
+MIN_COMPILED, MIN_VALID_ACCEPTED = 232, 329
 # The narrowings' warning is tested in test_unique.py.
 pytestmark = pytest.mark.filterwarnings("ignore:JSON-schema keywords narrowed")
 

@@ -69,6 +69,8 @@ class ConstrainedLLM(LLM):
     """The pattern: a string, a compiled `re` / `regex` pattern, or a list of them (any may match)."""
     json_schema: Any = None
     """A JSON schema to constrain to instead of `regex`."""
+    layout: Any = "spaced"
+    """With `json_schema`: "spaced" (json.dumps's `", "` and `": "`), "compact", or an indent (int)."""
     max_new_tokens: int = 200
     jump_forward: bool = False
     chat_template: bool | None = None
@@ -102,7 +104,11 @@ class ConstrainedLLM(LLM):
 
     @property
     def _identifying_params(self) -> dict:
-        return {"pattern": self.pattern, "max_new_tokens": self.max_new_tokens, **self.generate_kwargs}
+        target = (
+            {"json_schema": self.json_schema, "layout": self.layout} if self.json_schema is not None
+            else {"pattern": self.pattern}
+        )
+        return {**target, "max_new_tokens": self.max_new_tokens, **self.generate_kwargs}
 
     @property
     def pattern(self) -> str:
@@ -111,9 +117,9 @@ class ConstrainedLLM(LLM):
             if self.json_schema is not None:
                 from automaton import json_schema_to_regex
 
-                self._pattern = json_schema_to_regex(self.json_schema)
+                self._pattern = json_schema_to_regex(self.json_schema, layout=self.layout)
             else:
-                from decode.rellm import _pattern_source
+                from decode.integrations.rellm import _pattern_source
 
                 self._pattern = _pattern_source(self.regex)
         return self._pattern
@@ -122,9 +128,10 @@ class ConstrainedLLM(LLM):
     def index(self):
         """The `TokenIndex` of the pattern for this model (compiled on first use, through the cache)."""
         if self._index is None:
-            from decode.generation import index_for
+            from decode.indexes import SchemaTarget, index_for
 
-            self._index = index_for(self.model, self.tokenizer, self.pattern)
+            target = SchemaTarget(self.json_schema, self.layout) if self.json_schema is not None else self.pattern
+            self._index = index_for(self.model, self.tokenizer, target)
         return self._index
 
     def predict(self, text: str, *, stop: list[str] | None = None, **kwargs: Any) -> str:
