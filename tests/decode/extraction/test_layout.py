@@ -1,14 +1,14 @@
-"""A schema's layout through extraction, checked without a model: the target's pattern takes the
-layout's spelling (oracle: `json.dumps` and `re.fullmatch`), the run record names the layout, and
-`--layout` reaches the target."""
+"""A schema's layout through extraction, checked without a model: the run record names the schema
+and its layout, whose automaton takes exactly the layout's spelling (oracle: `json.dumps`), the
+layout is compiled when the target is checked, and `--layout` reaches the target."""
 from __future__ import annotations
 
 import argparse
 import json
-import re
 
 import pytest
 
+import automaton
 from decode.extraction.command import _target_of, add_extract_arguments
 from decode.extraction.core import check_target
 
@@ -20,9 +20,15 @@ SPELLINGS = {"spaced": json.dumps({"n": 1}), "compact": json.dumps({"n": 1}, sep
 @pytest.mark.parametrize("layout", list(SPELLINGS), ids=str)
 def test_check_target_compiles_the_layout(layout):
     described = check_target(schema=SCHEMA, layout=layout)
-    assert described["layout"] == layout and described["schema"] == SCHEMA
+    assert described == {"schema": SCHEMA, "layout": layout}
+    dfa = automaton.compile_dfa(schema=described["schema"], layout=described["layout"])
     for other, text in SPELLINGS.items():
-        assert bool(re.fullmatch(described["pattern"], text)) == (other == layout), other
+        assert dfa.matches(text.encode()) == (other == layout), other
+
+
+def test_check_target_refuses_a_bad_layout_before_any_model():
+    with pytest.raises(automaton.AutomatonError, match="layout"):
+        check_target(schema=SCHEMA, layout="tight")
 
 
 def test_layout_option_reaches_the_target(tmp_path):
