@@ -177,17 +177,16 @@ def check_target(*, pattern=None, schema=None, index=None, max_states: int | Non
             raise ExtractionOptionsError(f"index file {path} does not exist")
         loaded = load_index(path)
         return {"pattern": loaded.pattern, "index_sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    limits = {} if max_states is None else {"max_states": max_states}
     if schema is not None:
         if isinstance(schema, str):
             try:
                 schema = json.loads(schema)
             except json.JSONDecodeError as error:
                 raise ExtractionOptionsError(f"the schema is not JSON: {error}") from None
-        limits = {} if max_states is None else {"max_states": max_states}
         compile_dfa(schema=schema, layout=layout, **limits)
         return {"schema": schema, "layout": layout}
     pattern = _pattern_text(pattern)
-    limits = {} if max_states is None else {"max_states": max_states}
     compile_dfa(pattern, **limits)
     return {"pattern": pattern}
 
