@@ -18,12 +18,12 @@ the alternation (a smaller but sound set).
 """
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from automaton.errors import UnsupportedSchemaError
 from automaton.json_schema.literals import json_kind
 from automaton.json_schema.merge import json_equal
+from automaton.json_schema.patterns import PatternError, pattern_search
 
 if TYPE_CHECKING:  # pragma: no cover
     from automaton.json_schema.translate import Translator
@@ -133,9 +133,9 @@ def _value_schema(schema: dict, name: str) -> Any:
     matching = []
     for pattern, sub in (schema.get("patternProperties") or {}).items():
         try:
-            if re.search(pattern, name):
+            if pattern_search(pattern, name):
                 matching.append(sub)
-        except re.error:
+        except PatternError:
             return None
     if matching:
         return {"allOf": matching} if len(matching) > 1 else matching[0]

@@ -9,8 +9,9 @@ conjunction has no single-keyword form (two different `pattern`s, two `not`s, ..
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
+
+from automaton.json_schema.patterns import PatternError, pattern_search
 
 __all__ = ["MergeError", "merge_schemas", "json_equal"]
 
@@ -68,7 +69,10 @@ def _property_schema(schema: dict, name: str) -> Any:
     """What `schema` requires of the value of property `name` (its own, pattern or additional schema)."""
     if name in schema.get("properties", {}):
         return schema["properties"][name]
-    patterns = [s for p, s in schema.get("patternProperties", {}).items() if re.search(p, name)]
+    try:
+        patterns = [s for p, s in schema.get("patternProperties", {}).items() if pattern_search(p, name)]
+    except PatternError as error:
+        raise MergeError("patternProperties", str(error)) from None
     if patterns:
         out: Any = True
         for s in patterns:

@@ -12,11 +12,21 @@ What is kept sound, and how:
   With length bounds the match must fill the whole string, and the bounds are pushed into the
   one repetition that can absorb them exactly, or else every repetition is capped
   so that the longest match fits `maxLength`; failing both, the translation is refused.
+- `\\p{X}` / `\\P{X}` (ECMA-262's Unicode property escapes, which `re` does not read), outside
+  and inside classes: X a General_Category, `Any`, `ASCII`, `Assigned` or a script
+  (`syntax.unicode_properties`). Each becomes a private-use placeholder character (one absent
+  from the pattern) before `re` parses it, and the walk reads the placeholder as the property's
+  code points; an unknown name, or a property as the end of a range (`[a-\\p{L}]`), raises
+  `PatternError` naming it. `pattern_search(pattern, text)` is `re.search` reading them so (each
+  placeholder written out as its class), for property names tested against `patternProperties`.
 - Constructs a regular language cannot hold (backreferences, lookarounds, `\\b`, atomic
   groups, conditionals), anchors inside the pattern and case-insensitive matching raise
   `PatternError`.
 """
 from __future__ import annotations
+
+import functools
+import re
 
 from automaton.json_schema.regex_text import Regex, alternation, repeat, sequence
 from automaton.json_schema.strings import JSON_CHAR, encoded_chars
@@ -32,8 +42,9 @@ from automaton.syntax.charsets import (
 from automaton.syntax.python_re import CLASS_ESCAPES
 from automaton.syntax.python_re import sre_constants as _c
 from automaton.syntax.python_re import sre_parse as _parser
+from automaton.syntax.unicode_properties import UnknownPropertyError, property_code_points
 
-__all__ = ["PatternError", "pattern_body", "pattern_width"]
+__all__ = ["PatternError", "pattern_body", "pattern_search", "pattern_width"]
 
 _BEGIN = {_c.AT_BEGINNING, _c.AT_BEGINNING_STRING}
 _END = {_c.AT_END, _c.AT_END_STRING}
@@ -55,9 +66,98 @@ def _category(name) -> tuple[CodePoints, CodePoints]:
     return ascii_members, unicode_members
 
 
+# An escape (two characters, read left to right so `\\p` stays a backslash and a `p`), or a
+# property escape with its braces; and the `\U` escapes, which can name a placeholder.
+_ESCAPE = re.compile(r"\\(?:([pP])(?:\{([^{}]*)\})?|.)", re.DOTALL)
+_WIDE_ESCAPE = re.compile(r"\\U([0-9a-fA-F]{8})")
+_PLACEHOLDERS = range(0xF0000, 0x10FFFE)  # private use planes 15 and 16
+
+
+def _replace_properties(pattern: str) -> tuple[str, dict[int, CodePoints], dict[str, str]]:
+    """`pattern` with every `\\p{X}` / `\\P{X}` replaced by one placeholder character;
+    placeholder code point -> the code points it stands for (those of X, or all others);
+    placeholder character -> the escape it replaces."""
+    if "\\p" not in pattern and "\\P" not in pattern:
+        return pattern, {}, {}
+    used = set(map(ord, pattern)) | {int(digits, 16) for digits in _WIDE_ESCAPE.findall(pattern)}
+    free = (code for code in _PLACEHOLDERS if code not in used)
+    placeholders: dict[str, int] = {}
+    properties: dict[int, CodePoints] = {}
+
+    def replace(match: re.Match) -> str:
+        letter, name = match.group(1), match.group(2)
+        if letter is None:
+            return match.group(0)
+        if name is None:
+            raise PatternError(f"\\{letter} must be followed by a property name in braces, as \\{letter}{{L}}")
+        text = match.group(0)
+        if text not in placeholders:
+            try:
+                ranges = property_code_points(name)
+            except UnknownPropertyError as error:
+                raise PatternError(f"{text}: {error}") from None
+            code = next(free, None)
+            if code is None:
+                raise PatternError("more Unicode properties than free placeholder characters")
+            placeholders[text] = code
+            properties[code] = complement(ranges) if letter == "P" else ranges
+        return chr(placeholders[text])
+
+    text = _ESCAPE.sub(replace, pattern)
+    return text, properties, {chr(code): source for source, code in placeholders.items()}
+
+
+def _written_out(text: str, properties: dict[int, CodePoints]) -> str:
+    """`text` (from `_replace_properties`) with each placeholder written as its code points: a class
+    outside classes, the class's members inside one (Python's rules: a `]` first in a class is literal)."""
+    out = []
+    in_class = False
+    first = 0  # where the class at hand starts its members
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            out.append(text[i : i + 2])
+            i += 2
+            continue
+        ranges = properties.get(ord(char))
+        if ranges is not None:
+            members = "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges)
+            out.append(members if in_class else f"[{members}]" if members else "(?!)")
+        else:
+            out.append(char)
+            if in_class:
+                in_class = not (char == "]" and i > first)
+            elif char == "[":
+                in_class = True
+                first = i + 2 if text.startswith("^", i + 1) else i + 1
+        i += 1
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _search_regex(pattern: str) -> re.Pattern:
+    text, properties, _sources = _replace_properties(pattern)
+    try:
+        return re.compile(_written_out(text, properties) if properties else pattern)
+    except (re.error, RecursionError, OverflowError) as error:
+        raise PatternError(f"not a valid Python regular expression: {error}") from None
+
+
+def pattern_search(pattern: str, text: str) -> bool:
+    """Whether `re.search(pattern, text)` finds a match, `\\p{X}` / `\\P{X}` read as `pattern_body`
+    reads them (`PatternError` when the pattern is not valid)."""
+    return _search_regex(pattern).search(text) is not None
+
+
 class _Translator:
-    def __init__(self, pattern: str):
+    def __init__(self, pattern: str, properties: dict[int, CodePoints] | None = None):
         self.pattern = pattern
+        self.properties = properties or {}  # placeholder code point -> the property's code points
+
+    def literal(self, code: int) -> CodePoints:
+        """The code points a `LITERAL` operand stands for (a placeholder: its property's)."""
+        return self.properties.get(code, ((code, code),))
 
     def chars(self, ranges) -> Regex:
         return encoded_chars(normalize(ranges))
@@ -68,9 +168,11 @@ class _Translator:
         high: list = []
         for op, av in items:
             if op is _c.LITERAL:
-                low.append((av, av))
-                high.append((av, av))
+                low.extend(self.literal(av))
+                high.extend(self.literal(av))
             elif op is _c.RANGE:
+                if av[0] in self.properties or av[1] in self.properties:
+                    raise PatternError("a Unicode property \\p{...} as the end of a character range")
                 low.append(av)
                 high.append(av)
             elif op is _c.CATEGORY:
@@ -85,9 +187,9 @@ class _Translator:
 
     def node(self, op, av, dotall: bool) -> Regex:
         if op is _c.LITERAL:
-            return self.chars([(av, av)])
+            return self.chars(self.literal(av))
         if op is _c.NOT_LITERAL:
-            return self.chars(complement(((av, av),)))
+            return self.chars(complement(normalize(self.literal(av))))
         if op is _c.ANY:
             return self.chars(ANY if dotall else ANY_BUT_NEWLINE)
         if op is _c.IN:
@@ -224,11 +326,13 @@ def _capped_to_fit(items: list, min_length: int, max_length: int) -> list | None
 def pattern_body(pattern: str, min_length: int = 0, max_length: int | None = None) -> Regex:
     """Body regex of JSON strings whose value `re.search(pattern, value)` finds, with
     min_length <= len(value) <= max_length; None when no string qualifies."""
+    text, properties, sources = _replace_properties(pattern)
     try:
-        parsed = _parser.parse(pattern)
+        parsed = _parser.parse(text)
     except Exception as error:  # re.error, RecursionError, OverflowError
-        raise PatternError(f"not a valid Python regular expression: {error}") from None
-    translator = _Translator(pattern)
+        message = "".join(sources.get(char, char) for char in str(error))
+        raise PatternError(f"not a valid Python regular expression: {message}") from None
+    translator = _Translator(pattern, properties)
     translator.check_flags(parsed.state.flags)
     dotall = bool(parsed.state.flags & _c.SRE_FLAG_DOTALL)
     bounded = min_length > 0 or max_length is not None

@@ -9,7 +9,9 @@
 interegular does not read (`\\uXXXX` escapes, wide classes), and turns interegular's parse into
 the tree; `anchors` keeps the anchors that sit at an edge of the whole match and refuses the
 others; `tree` holds the nodes. `charsets` is the one home of code point set arithmetic and of
-what `\\d \\w \\s` and `.` stand for; `render` writes sets, text and trees back as regex source;
+what `\\d \\w \\s` and `.` stand for; `unicode_properties` gives the code points of `\\p{...}`
+(General_Category from `unicodedata`, scripts from `regex`); `render` writes sets, text and
+trees back as regex source;
 `python_re` reaches Python's own `re` parser (which JSON-schema `pattern`s are read with too);
 `compiled` turns a compiled `re` / `regex` pattern (its flags, its engine's Unicode reading) into
 pattern text meaning the same.
