@@ -3,7 +3,9 @@
 Takes a normalised schema and the translator (for reporting what cannot be enforced); gives a
 regex, or None when no value of that type satisfies the schema. While automata are composed
 (`lang.composing`), a `pattern` beside a `format` or length bounds becomes the intersection of
-the pattern's strings with theirs (exact) instead of a narrowed or refused regex.
+the pattern's strings with theirs (exact) instead of a narrowed or refused regex, and
+`multipleOf` becomes the automaton of the multiples within the bounds (`multiples`; as text
+only powers of ten and up to 64 multiples are written).
 """
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from typing import TYPE_CHECKING
 from automaton.json_schema.formats import format_regex, is_known_format
 from automaton.json_schema.integers import integer_range
 from automaton.json_schema.lang import Lang, automata_in_use, intersection
+from automaton.json_schema.multiples import multiples_language
 from automaton.json_schema.numbers import Bound, integer_bounds, number_range
 from automaton.json_schema.patterns import PatternError, pattern_body, pattern_width
-from automaton.json_schema.regex_text import Regex, alternation
+from automaton.json_schema.regex_text import alternation
 from automaton.json_schema.strings import JSON_CHAR, string_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,6 +106,17 @@ def _bounds(translator: Translator, schema: dict, pointer: str) -> tuple[Bound |
     return low, high
 
 
+def _divisor(translator: Translator, schema: dict, pointer: str) -> int | float | None:
+    """The `multipleOf` divisor (a positive finite int or float), or None when it is absent or invalid."""
+    step = schema.get("multipleOf")
+    if step is None:
+        return None
+    if isinstance(step, bool) or not isinstance(step, (int, float)) or not math.isfinite(step) or step <= 0:
+        translator.unsupported("multipleOf", pointer, f"multipleOf {step!r} is not a positive number")
+        return None
+    return step
+
+
 def _multiple_of_step(translator: Translator, schema: dict, pointer: str) -> int | None:
     """The integer step that `multipleOf` asks for (1 when absent), or None when it is not handled."""
     step = schema.get("multipleOf")
@@ -116,8 +130,12 @@ def _multiple_of_step(translator: Translator, schema: dict, pointer: str) -> int
     return step
 
 
-def integer_regex(translator: Translator, schema: dict, pointer: str) -> Regex:
+def integer_regex(translator: Translator, schema: dict, pointer: str) -> Lang:
     low, high = _bounds(translator, schema, pointer)
+    if "multipleOf" in schema and automata_in_use():
+        divisor = _divisor(translator, schema, pointer)
+        if divisor is not None:
+            return multiples_language(translator, divisor, low, high, pointer, integers=True)
     lo, hi = integer_bounds(low, high)
     step = _multiple_of_step(translator, schema, pointer)
     if step is None or step == 1:
@@ -132,11 +150,19 @@ def integer_regex(translator: Translator, schema: dict, pointer: str) -> Regex:
     return integer_range(lo, hi)
 
 
-def number_regex(translator: Translator, schema: dict, pointer: str) -> Regex:
+def number_regex(translator: Translator, schema: dict, pointer: str) -> Lang:
     if "multipleOf" in schema:
+        if automata_in_use():
+            divisor = _divisor(translator, schema, pointer)
+            if divisor is not None:
+                low, high = _bounds(translator, schema, pointer)
+                translator.narrowed("multipleOf", pointer, "numbers without exponent (1e2 left out), fractions "
+                                    "within 1e-20 of a bound left out", spelling=True)
+                return multiples_language(translator, divisor, low, high, pointer, integers=False)
+        translator.narrowed("multipleOf", pointer, "integers spelled as json.dumps spells them (1.0, 1e2 and -0 "
+                            "left out)", spelling=True)
         return integer_regex(translator, schema, pointer)
     low, high = _bounds(translator, schema, pointer)
     if low is None and high is None:
         return number_range(None, None)
     return number_range(low, high)
-
