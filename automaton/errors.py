@@ -20,6 +20,7 @@ __all__ = [
     "InvalidSchemaError",
     "KernelBuildError",
     "CacheWarning",
+    "SchemaNarrowingWarning",
 ]
 
 
@@ -122,6 +123,13 @@ class KernelBuildError(AutomatonError):
 class CacheWarning(UserWarning):
     """The index cache could not be read or written; the compilation itself went on (a
     warning, not an error: also importable as `automaton.cache.CacheWarning`)."""
+
+
+class SchemaNarrowingWarning(UserWarning):
+    """A JSON schema compiled to a sound subset of its instances: the message lists each keyword
+    narrowed, with the JSON pointers of its sub-schemas and what is left out (key orders, number
+    spellings, ...). Issued only when no keyword was dropped (`strict=False`): that warning is a
+    plain `UserWarning`, listing the narrowings too."""
 
 
 def _with_caret(message: str, pattern: str, position: int | None) -> str:

@@ -6,8 +6,11 @@
                                                                (the index cache key of a schema)
 
 Both translate with the same `Translator`; the DFA path composes sub-schemas' automata
-(`lang`), the regex path writes one text. With `strict=False`, one `UserWarning` lists every
-keyword that is not enforced.
+(`lang`), the regex path writes one text. One warning per compilation lists every keyword
+enforced on fewer values than it allows (a `SchemaNarrowingWarning`: extra keys, formats
+asserted, recursion cut, ...) and, with `strict=False`, every keyword not enforced (then a plain
+`UserWarning`). Narrowings of spelling only (key order, `1.0` for `1`) are not warned about: every
+layout writes one spelling per value, as the README's layout section says.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from typing import Any
 
 from automaton.dfa.byte_dfa import ByteDFA
 from automaton.dfa.limits import DEFAULT_MAX_STATES, Deadline
-from automaton.errors import EmptyLanguageError, InvalidSchemaError
+from automaton.errors import EmptyLanguageError, InvalidSchemaError, SchemaNarrowingWarning
 from automaton.json_schema.lang import as_dfa, composing
 from automaton.json_schema.layout import Layout
 from automaton.json_schema.loading import load_schema
@@ -45,14 +48,18 @@ def _listed(entries, shown: int = 4) -> str:
 
 
 def _report(translator: Translator, max_recursion: int) -> None:
-    """One warning: the keywords dropped (strict=False) and those enforced on fewer instances."""
+    """One warning: the keywords dropped (strict=False) and those enforced on fewer instances.
+
+    A `SchemaNarrowingWarning` when only narrowings are listed (every accepted text is still an
+    instance), a plain `UserWarning` when a keyword is not enforced."""
     parts = []
     if translator.dropped:
         parts.append(f"JSON-schema keywords not enforced: {_listed(translator.dropped)}")
     if translator.narrowings:
         parts.append(f"JSON-schema keywords narrowed (fewer instances allowed): {_listed(translator.narrowings)}")
     if parts:
-        warnings.warn(". ".join(parts), UserWarning, stacklevel=3)
+        category = UserWarning if translator.dropped else SchemaNarrowingWarning
+        warnings.warn(". ".join(parts), category, stacklevel=3)
 
 
 def _empty(translator: Translator, max_recursion: int) -> EmptyLanguageError:

@@ -23,11 +23,11 @@ named property matches. Each narrowing is recorded (`Translator.narrowed`).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from automaton.json_schema.lang import Lang, alternation, matcher, optional, repeat, sequence
+from automaton.json_schema.patterns import PatternError, pattern_search
 from automaton.json_schema.refs import escape_pointer_token
 from automaton.json_schema.regex_text import Regex
 from automaton.json_schema.strings import RAW_CHAR
@@ -73,8 +73,8 @@ def key_excluding(names: list[str]) -> str:
 
 def _pattern_matches(translator: Translator, pattern: str, name: str, pointer: str) -> bool:
     try:
-        return re.search(pattern, name) is not None
-    except re.error:
+        return pattern_search(pattern, name)
+    except PatternError:
         translator.unsupported("patternProperties", pointer, f"pattern {pattern!r} is not a valid regular expression")
         return False
 
@@ -171,6 +171,8 @@ def object_regex(translator: Translator, schema: dict, pointer: str, depth: int)
             if extras.max_count <= 0:
                 extras = None
 
+    if len(items) + (extras is not None) > 1:
+        translator.narrowed("properties", pointer, "keys in the schema's order, extra keys last", spelling=True)
     sep = layout.item_separator(depth)
     entries = [regex for _, regex, _ in items]
     flags = [req for _, _, req in items]
@@ -261,10 +263,14 @@ def _extras(translator, schema, properties, pattern_props, additional, pointer, 
     """How extra keys may be written (never a named property or a `banned` name), or None when they may not appear."""
     names = list(properties) + [n for n in banned if n not in properties]
     if pattern_props:
+        if additional is not False:
+            translator.narrowed("additionalProperties", pointer, "no extra keys but those of patternProperties")
         if len(pattern_props) != 1 or schema.get("propertyNames") not in (None, True, {}):
+            translator.narrowed("patternProperties", pointer, "no extra keys: more than one pattern, or propertyNames")
             return None
         (pattern, value_schema), = pattern_props.items()
         if any(_pattern_matches(translator, pattern, n, pointer) for n in names):
+            translator.narrowed("patternProperties", pointer, "no extra keys: the pattern matches a named property")
             return None
         key_body = translator.pattern_key(pattern, f"{pointer}/patternProperties")
         if key_body is None:
@@ -276,10 +282,12 @@ def _extras(translator, schema, properties, pattern_props, additional, pointer, 
         return None
     if additional is None:
         if "properties" in schema or "required" in schema:
+            translator.narrowed("additionalProperties", pointer, "absent: no keys but the named ones")
             return None
         additional = True
     if schema.get("propertyNames") not in (None, True, {}):
         if names:
+            translator.narrowed("propertyNames", pointer, "no extra keys beside named properties")
             return None
         names_schema = {"allOf": [schema["propertyNames"], {"type": "string"}]}
         key = translator.compact_regex(names_schema, f"{pointer}/propertyNames")

@@ -28,6 +28,7 @@ from automaton.json_schema.arrays import array_regex
 from automaton.json_schema.contains import CONTAINS_KEYWORDS
 from automaton.json_schema.drafts import Converter, draft_of
 from automaton.json_schema.exclusive import exclusive_branches
+from automaton.json_schema.formats import format_regex, is_known_format
 from automaton.json_schema.keywords import TYPE_NAMES, UNSUPPORTED, implied_types, normalize
 from automaton.json_schema.lang import Lang, alternation, automata_in_use, matcher, settle
 from automaton.json_schema.layout import Layout
@@ -44,6 +45,9 @@ __all__ = ["Translator", "InvalidSchemaError", "ANY_VALUE_LEVELS"]
 ANY_VALUE_LEVELS = 1
 _MAX_MERGE_DEPTH = 64
 _COMPLEMENT = object()  # `_not`: the negation is taken by complement (`algebra.negation`)
+_BOUND_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+# The numbers integer_regex writes: json.dumps's integers (the other spellings of their values left out).
+_INTEGER_SPELLING = "integers as json.dumps spells them: 1.0, 1e2 and -0 left out"
 
 
 class Translator:
@@ -59,6 +63,10 @@ class Translator:
         self._memo: dict[tuple, Lang] = {}
         self.dropped: list[tuple[str, str, str]] = []
         self.narrowings: list[tuple[str, str, str]] = []
+        # Narrowings of spelling only (every value keeps a spelling): recorded, never warned about.
+        self.spellings: list[tuple[str, str, str]] = []
+        # Calls of `narrowed` that left out values of `algebra.UNIVERSE` (repeats counted too).
+        self.value_narrowings = 0
         self._ref_depth: dict[str, int] = {}
         self._merge_conflicts = False  # raise MergeError out of _flat (allOf then intersects)
 
@@ -70,11 +78,21 @@ class Translator:
         if entry not in self.dropped:
             self.dropped.append(entry)
 
-    def narrowed(self, keyword: str, pointer: str, reason: str) -> None:
-        """Record that `keyword` at `pointer` is enforced on fewer instances than it allows (sound)."""
+    def narrowed(self, keyword: str, pointer: str, reason: str, spelling: bool = False,
+                 fractions: bool = False) -> None:
+        """Record that `keyword` at `pointer` is enforced on fewer instances than it allows (sound).
+
+        spelling: True when only other spellings of values that keep one are left out (`1.0` for
+        `1`, escapes, key orders, exponents): recorded in `spellings`, not warned about (the
+        README's layout section lists them). fractions: True when the values left out are
+        non-integer numbers only. Neither leaves out a text of `algebra.UNIVERSE`, so a language
+        exact on the universe stays exact (`algebra.exact_language` counts `value_narrowings`)."""
         entry = (keyword, pointer or "/", reason)
-        if entry not in self.narrowings:
-            self.narrowings.append(entry)
+        listed = self.spellings if spelling else self.narrowings
+        if not (spelling or fractions):
+            self.value_narrowings += 1
+        if entry not in listed:
+            listed.append(entry)
 
     def quiet_flat(self, schema: Any) -> Any:
         """The schema with top-level $ref/allOf merged, or None when that fails (nothing reported)."""
@@ -159,6 +177,7 @@ class Translator:
         siblings = {k: v for k, v in schema.items() if k != "$ref"}
         count = self._ref_depth.get(target_pointer, 0)
         if count >= self.max_recursion:
+            self.narrowed("$ref", pointer, f"recursion cut after max_recursion={self.max_recursion} levels")
             return None
         key = None
         if not siblings and not self.refs.recursive(target_pointer):  # the same language wherever it is used
@@ -231,6 +250,7 @@ class Translator:
         followed = set(refs)
         counts = {ref: self._ref_depth.get(ref, 0) for ref in followed}
         if any(count >= self.max_recursion for count in counts.values()):
+            self.narrowed("$ref", pointer, f"recursion cut after max_recursion={self.max_recursion} levels")
             return None
         for ref, count in counts.items():
             self._ref_depth[ref] = count + 1
@@ -314,6 +334,9 @@ class Translator:
                 return None
             accepts = matcher(check)
             values = [v for v in values if accepts(json.dumps(v, ensure_ascii=False, separators=(",", ":")))]
+        if any(v is not None and not isinstance(v, bool) for v in values):
+            self.narrowed("const" if "const" in schema else "enum", pointer, "values as json.dumps spells them: "
+                          "other spellings such as 1.0 for 1, \\u0061 for a, other key orders left out", spelling=True)
         try:
             return alternation(value_literal(v, self.layout, depth) for v in values)
         except (TypeError, ValueError) as error:
@@ -345,10 +368,19 @@ class Translator:
         if name == "array":
             return array_regex(self, schema, pointer, depth)
         if name == "string":
+            fmt = schema.get("format")
+            if isinstance(fmt, str) and is_known_format(fmt) and format_regex(fmt) is not None:
+                self.narrowed("format", pointer, "asserted, though JSON Schema makes it an annotation: strings not "
+                                                 "in the format left out")
             return string_regex(self, schema, pointer)
         if name == "integer":
+            self.narrowed("type", pointer, _INTEGER_SPELLING, spelling=True)
             return integer_regex(self, schema, pointer)
         if name == "number":
+            bounds = [key for key in _BOUND_KEYWORDS if key in schema]
+            if bounds and "multipleOf" not in schema:  # multipleOf: scalars.number_regex says
+                self.narrowed(bounds[0], pointer, "numbers without exponent: 1e2 and -0 left out, and fractions "
+                              "within 1e-20 of a bound", spelling=True)
             return number_regex(self, schema, pointer)
         if name == "boolean":
             return BOOLEAN
