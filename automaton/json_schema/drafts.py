@@ -17,7 +17,8 @@ included, and gives the same converted object each time it is asked for the same
 - 4, 6, 7, 2019-09: `items: [...]` becomes `prefixItems`, `additionalItems` becomes `items`
   (ignored when `items` is not an array, as those drafts say); `prefixItems` is not a keyword.
 - 4, 6, 7: `dependencies` becomes `dependentRequired` / `dependentSchemas`, which are not
-  keywords themselves; a `$ref` makes its siblings ignored; `$defs` is not a keyword.
+  keywords themselves, nor are `unevaluatedProperties` / `unevaluatedItems`; a `$ref` makes
+  its siblings ignored; `$defs` is not a keyword.
 - 2020-12 (declared): `additionalItems` and `dependencies` are not keywords.
 - 4: `const`, `contains`, `propertyNames`, `if`/`then`/`else` are not keywords; 6: `if`/
   `then`/`else` are not.
@@ -108,8 +109,8 @@ def to_current(schema: dict, draft: str) -> dict:
     if draft == "2019-09":
         out.pop("dependencies", None)
         return out
-    out.pop("dependentRequired", None)
-    out.pop("dependentSchemas", None)
+    for key in ("dependentRequired", "dependentSchemas", "unevaluatedProperties", "unevaluatedItems"):
+        out.pop(key, None)
     _split_dependencies(out)
     if "$ref" in out:
         return {"$ref": out["$ref"]}

@@ -42,8 +42,8 @@ STRING_KEYWORDS = frozenset({"minLength", "maxLength", "pattern", "format"})
 NUMBER_KEYWORDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})
 # Assertions that no translation here can enforce (others are handled case by case).
 UNSUPPORTED = frozenset(
-    {"if", "then", "else", "contains", "minContains", "maxContains", "unevaluatedProperties",
-     "unevaluatedItems", "$dynamicRef", "$recursiveRef", "extends", "disallow"}
+    {"if", "then", "else", "contains", "minContains", "maxContains", "$dynamicRef", "$recursiveRef", "extends",
+     "disallow"}
 )
 TYPE_NAMES = ("null", "boolean", "object", "array", "string", "integer", "number")
 

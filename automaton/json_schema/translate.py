@@ -38,6 +38,7 @@ from automaton.json_schema.objects import object_regex
 from automaton.json_schema.patterns import PatternError, pattern_body
 from automaton.json_schema.refs import RefError, RefGraph, resolve_ref
 from automaton.json_schema.scalars import BOOLEAN, NULL, integer_regex, number_regex, string_regex
+from automaton.json_schema.unevaluated import lower_unevaluated
 
 __all__ = ["Translator", "InvalidSchemaError", "ANY_VALUE_LEVELS"]
 
@@ -146,7 +147,7 @@ class Translator:
             return None
         if not isinstance(schema, dict):
             self.invalid("schema", pointer, f"a schema must be an object or a boolean, not {type(schema).__name__}")
-        schema = normalize(schema)
+        schema = lower_unevaluated(self, normalize(schema), pointer)
         if "$ref" in schema:
             return self._ref(schema, pointer, depth)
         if "allOf" in schema:
@@ -207,7 +208,7 @@ class Translator:
             if isinstance(schema, bool):
                 return schema
             self.invalid("schema", pointer, "a schema must be an object or a boolean")
-        schema = normalize(schema)
+        schema = lower_unevaluated(self, normalize(schema), pointer)
         if "$ref" in schema:
             target, target_pointer = self.resolve(schema["$ref"], pointer)
             if refs is not None:
