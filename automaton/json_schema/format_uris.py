@@ -8,9 +8,8 @@ grammar is looser than its prose, the prose wins (a subset is produced):
 - hostname labels never hold `--` in their 3rd and 4th characters (RFC 5891 reserves it for
   A-labels, whose Punycode no regular language checks) and have 1 to 63 characters; a hostname
   has 1 to 4 labels, the fourth at most 61 characters, so that it stays within 253 characters;
-- e-mail domains are such labels (any number) or an IPv4 / IPv6 address literal (no general
-  address literals: their tags are registered with IANA); an IPv6 literal's `::` stands for at
-  least two groups (RFC 5321);
+- e-mail local parts are dot-atoms (no quoted strings); domains are such hostnames
+  or an IPv4 address literal (no IPv6 nor general address literals);
 - idn-email adds non-ASCII characters to the local part (RFC 6531), not to the domain;
 - uri-template: no operators reserved for future extensions (`= , ! @ |`).
 """
@@ -64,19 +63,20 @@ HOSTNAME = f"{_LABEL}(\\.{_LABEL}){{0,2}}(\\.{_label(_ALNUM, 61)})?"
 _LOWER_LABEL = _label("a-z0-9", 63)
 IDN_HOSTNAME = f"{_LOWER_LABEL}(\\.{_LOWER_LABEL}){{0,2}}(\\.{_label('a-z0-9', 61)})?"
 
-# RFC 5321: Dot-string or Quoted-string (in JSON text: `\"` for DQUOTE, `\\` for a backslash).
+# RFC 5321 Dot-string local parts (no Quoted-string: a format's regex holds no JSON escapes, as
+# it is also read as a pattern over the decoded string when length bounds apply).
 _ATEXT = "[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]"
-_QTEXT = "[ !#-\\[\\]-~]"
-_QUOTED_PAIR = '\\\\\\\\([ !#-\\[\\]-~]|\\\\"|\\\\\\\\)'
-_QUOTED = f'\\\\"({_QTEXT}|{_QUOTED_PAIR})*\\\\"'
-_ADDRESS_LITERAL = f"\\[({IPV4}|IPv6:{_ipv6(6, 4)})\\]"
-_DOMAIN = f"({_LABEL}(\\.{_LABEL})*|{_ADDRESS_LITERAL})"
-EMAIL = f"({_ATEXT}+(\\.{_ATEXT}+)*|{_QUOTED})@{_DOMAIN}"
-# RFC 6531: UTF8-non-ascii in atext and qtext (raw; surrogates are no characters).
+# IPv4 address literals only: an IPv6 one defeats the length fitting of `maxLength` beside it.
+_ADDRESS_LITERAL = f"\\[{IPV4}\\]"
+_DOMAIN = f"({HOSTNAME}|{_ADDRESS_LITERAL})"
+EMAIL = f"{_ATEXT}+(\\.{_ATEXT}+)*@{_DOMAIN}"
+# RFC 6531: UTF8-non-ascii in atext (raw; surrogates are no characters).
 _NON_ASCII = "\\u0080-\\ud7ff\\ue000-\\U0010ffff"
 _IDN_ATEXT = f"[a-zA-Z0-9!#$%&'*+/=?^_`{{|}}~{_NON_ASCII}-]"
-_IDN_QUOTED = f'\\\\"([ !#-\\[\\]-~{_NON_ASCII}]|{_QUOTED_PAIR})*\\\\"'
-IDN_EMAIL = f"({_IDN_ATEXT}+(\\.{_IDN_ATEXT}+)*|{_IDN_QUOTED})@{_DOMAIN}"
+IDN_EMAIL = f"{_IDN_ATEXT}+(\\.{_IDN_ATEXT}+)*@{_DOMAIN}"
+
+
+_UNRESERVED = "-a-zA-Z0-9._~"  # hyphen first: literal at the head of a class
 
 
 def _rfc3986(unreserved: str, private: str) -> tuple[str, str]:
@@ -86,7 +86,7 @@ def _rfc3986(unreserved: str, private: str) -> tuple[str, str]:
     sub_delims = "!$&'()*+,;="
     pchar = f"([{unreserved}{sub_delims}:@]|{pct})"
     userinfo = f"([{unreserved}{sub_delims}:]|{pct})*"
-    ip_literal = f"\\[({IPV6}|[vV]{_HEX}+\\.[{unreserved}{sub_delims}:]+)\\]"
+    ip_literal = f"\\[({IPV6}|[vV]{_HEX}+\\.[{_UNRESERVED}{sub_delims}:]+)\\]"
     reg_name = f"([{unreserved}{sub_delims}]|{pct})*"
     authority = f"({userinfo}@)?({ip_literal}|{reg_name})(:[0-9]*)?"
     abempty = f"(/{pchar}*)*"
@@ -101,11 +101,11 @@ def _rfc3986(unreserved: str, private: str) -> tuple[str, str]:
     return f"{scheme}:{hier}{query}{fragment}", f"({scheme}:{hier}|{relative}){query}{fragment}"
 
 
-URI, URI_REFERENCE = _rfc3986("a-zA-Z0-9._~-", "")
+URI, URI_REFERENCE = _rfc3986(_UNRESERVED, "")
 _UCSCHAR = ("\\u00a0-\\ud7ff\\uf900-\\ufdcf\\ufdf0-\\uffef" + "".join(
     f"\\U{plane:04x}0000-\\U{plane:04x}fffd" for plane in range(1, 14)) + "\\U000e1000-\\U000efffd")
 _IPRIVATE = "\\ue000-\\uf8ff\\U000f0000-\\U000ffffd\\U00100000-\\U0010fffd"
-IRI, IRI_REFERENCE = _rfc3986(f"a-zA-Z0-9._~{_UCSCHAR}-", _IPRIVATE)
+IRI, IRI_REFERENCE = _rfc3986(_UNRESERVED + _UCSCHAR, _IPRIVATE)
 
 # RFC 6570 (level 4): literals and `{operator varspec,...}` expressions.
 _PCT = f"%{_HEX}{{2}}"
