@@ -13,10 +13,11 @@ it are written `(p,)?` and the ones after `(,p)?`, which is linear. When none is
 
 Where the schema asks for more than a regex says here, a smaller sound set is produced:
 `minProperties` beyond the required count makes the first optional properties required,
-`maxProperties` below the property count leaves the last optional ones out, `dependentRequired`
-makes the dependent properties required (or leaves the trigger out), `dependentSchemas` leaves
-the trigger out unless it is required (then the schemas are merged, exactly); a trigger left
-out is never written as an extra key either. `propertyNames` leaves out the names it rejects,
+`maxProperties` below the property count leaves the last optional ones out. A dependency
+(`dependentRequired`, `dependentSchemas`) whose trigger is optional splits the object into two
+exact cases, trigger written (then required: its names required, its schema merged) or never
+written, for up to 4 such triggers; past that, the dependent names are made required or the
+trigger left out (never written as an extra key either). `propertyNames` leaves out the names it rejects,
 `patternProperties` with extra keys allowed yields extra keys only for a single pattern that no
 named property matches. Each narrowing is recorded (`Translator.narrowed`).
 """
@@ -26,6 +27,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from automaton.errors import InvalidSchemaError, UnsupportedSchemaError
 from automaton.json_schema.lang import Lang, alternation, matcher, optional, repeat, sequence
 from automaton.json_schema.patterns import PatternError, pattern_search
 from automaton.json_schema.refs import escape_pointer_token
@@ -71,6 +73,9 @@ def key_excluding(names: list[str]) -> str:
     return '"' + (body(trie) or "") + '"'
 
 
+_MAX_SPLIT_TRIGGERS = 4
+
+
 def _pattern_matches(translator: Translator, pattern: str, name: str, pointer: str) -> bool:
     try:
         return pattern_search(pattern, name)
@@ -110,6 +115,17 @@ def object_regex(translator: Translator, schema: dict, pointer: str, depth: int)
         if trigger in required:  # the dependency always applies: one schema for both
             rest = dict(schema, dependentSchemas={t: d for t, d in dependent.items() if t != trigger})
             return translator.translate({"allOf": [rest, dep_schema]}, pointer, depth)
+    split = _split_on_trigger(schema, properties, required)
+    if split is not None:  # (trigger written and its dependency holding) or (trigger never written)
+        present, absent = split
+        try:
+            written = translator.translate(present, pointer, depth)
+        except UnsupportedSchemaError as error:
+            if isinstance(error, InvalidSchemaError):
+                raise
+            written = None
+            translator.narrowed(error.keyword, pointer, f"a dependency's trigger never written ({error})")
+        return alternation([written, translator.translate(absent, pointer, depth)])
     banned = _apply_dependencies(translator, schema, properties, required, pointer)
     rejected = _names_rejected(translator, schema, properties, pointer, depth)
     for name in rejected:
@@ -210,6 +226,28 @@ def _unnamed_schema(translator, name, pattern_props, additional, pointer) -> Any
     if additional is False:
         return False
     return True if additional is None else additional
+
+
+def _split_on_trigger(schema: dict, properties: dict, required: list[str]) -> list[dict] | None:
+    """Two schemas for the first dependency trigger that may be written (a named property, or an
+    extra key) but need not:
+    one with the trigger required (its dependency then holds: `_apply_dependencies`, or merged
+    above), one with the trigger never written. Their union is the schema's language; None when
+    no trigger splits, or when more than `_MAX_SPLIT_TRIGGERS` would (2**n cases)."""
+    dependencies = {**(schema.get("dependentRequired") or {}),
+                    **{t: d for t, d in (schema.get("dependentSchemas") or {}).items() if d is not True and d != {}}}
+    triggers = [t for t in dependencies if t not in required and properties.get(t, True) is not False]
+    if not triggers or len(triggers) > _MAX_SPLIT_TRIGGERS:
+        return None
+    trigger = triggers[0]
+    present = dict(schema, required=required + [trigger])
+    absent = dict(schema, properties={**(schema.get("properties") or {}), trigger: False})
+    if "additionalProperties" not in schema and "properties" not in schema and "required" not in schema:
+        present["additionalProperties"] = absent["additionalProperties"] = True  # extra keys stay allowed
+    for key in ("dependentRequired", "dependentSchemas"):
+        if trigger in (schema.get(key) or {}):
+            absent[key] = {t: d for t, d in schema[key].items() if t != trigger}
+    return [present, absent]
 
 
 def _apply_dependencies(translator, schema, properties, required, pointer) -> list[str]:
