@@ -13,6 +13,7 @@ llguidance: `LLMatcher.grammar_from_json_schema`; compiling = making the matcher
 from __future__ import annotations
 
 import json
+import warnings
 
 from bench import peers
 
@@ -23,7 +24,9 @@ class OursSchema(peers.Ours):
     def compile_schema(self, schema: dict):
         import automaton
 
-        return automaton.compile_index(schema=schema, vocabulary=self.vocabulary, cache=False)
+        with warnings.catch_warnings():  # the narrowings' warning, once per schema, is not measured
+            warnings.simplefilter("ignore", automaton.SchemaNarrowingWarning)
+            return automaton.compile_index(schema=schema, vocabulary=self.vocabulary, cache=False)
 
 
 class OutlinesCoreSchema(peers.OutlinesCore):

@@ -25,6 +25,7 @@ from automaton.errors import EmptyLanguageError, InvalidSchemaError, SchemaNarro
 from automaton.json_schema.lang import as_dfa, composing
 from automaton.json_schema.layout import Layout
 from automaton.json_schema.loading import load_schema
+from automaton.json_schema.refs import rebase_refs
 from automaton.json_schema.translate import Translator
 
 __all__ = ["json_schema_to_dfa", "json_schema_to_regex", "schema_cache_text"]
@@ -92,7 +93,7 @@ def json_schema_to_regex(
         layout = indent
     elif whitespace and layout == "spaced":
         layout = "compact"
-    root = load_schema(schema)
+    root = rebase_refs(load_schema(schema))  # each `$ref` as read against its base URI
     translator = Translator(root, Layout.of(layout, whitespace), max_recursion, strict)
     regex = translator.translate(translator.document, "", 0)
     _report(translator, max_recursion)
@@ -117,7 +118,7 @@ def json_schema_to_dfa(
     A schema small enough to stay one regex text carries that text as the DFA's `pattern`.
     """
     _check_count("max_recursion", max_recursion)
-    root = load_schema(schema)
+    root = rebase_refs(load_schema(schema))
     deadline = Deadline.of(time_budget)
     translator = Translator(root, Layout.of(layout), max_recursion, strict)
     with composing(max_states, deadline):
@@ -141,7 +142,7 @@ def json_schema_to_dfa(
 
 # The revision of the schema compiler's output: raised whenever a schema may compile to another
 # language than before, so that cached indexes of the old language are not read as the new one.
-COMPILER_REVISION = 2
+COMPILER_REVISION = 3
 
 
 def schema_cache_text(schema: Any, layout: str | int = "spaced", strict: bool = True, max_recursion: int = 3) -> str:
