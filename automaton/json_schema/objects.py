@@ -17,9 +17,11 @@ Where the schema asks for more than a regex says here, a smaller sound set is pr
 (`dependentRequired`, `dependentSchemas`) whose trigger is optional splits the object into two
 exact cases, trigger written (then required: its names required, its schema merged) or never
 written, for up to 4 such triggers; past that, the dependent names are made required or the
-trigger left out (never written as an extra key either). `propertyNames` leaves out the names it rejects,
-`patternProperties` with extra keys allowed yields extra keys only for a single pattern that no
-named property matches. Each narrowing is recorded (`Translator.narrowed`).
+trigger left out (never written as an extra key either). `propertyNames` leaves out the names
+it rejects. Extra keys under several `patternProperties`, a pattern that matches a named
+property, or `propertyNames` beside named properties go by regions of key automata
+(`extra_keys`, automata only); otherwise they come only for a single pattern that no named
+property matches. Each narrowing is recorded (`Translator.narrowed`).
 """
 from __future__ import annotations
 
@@ -28,7 +30,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from automaton.errors import InvalidSchemaError, UnsupportedSchemaError
-from automaton.json_schema.lang import Lang, alternation, matcher, optional, repeat, sequence
+from automaton.json_schema.extra_keys import exact_patterns, key_regions
+from automaton.json_schema.lang import (
+    Lang,
+    alternation,
+    automata_in_use,
+    intersection,
+    matcher,
+    optional,
+    repeat,
+    sequence,
+)
 from automaton.json_schema.patterns import PatternError, pattern_search
 from automaton.json_schema.refs import escape_pointer_token
 from automaton.json_schema.regex_text import Regex
@@ -44,8 +56,7 @@ __all__ = ["object_regex", "key_excluding"]
 
 @dataclass
 class _Extras:
-    key: Lang
-    value: Lang
+    pairs: list[tuple[Lang, Lang]]  # (key language, value language), one per region of keys
     max_count: int | None
 
 
@@ -193,7 +204,7 @@ def object_regex(translator: Translator, schema: dict, pointer: str, depth: int)
     entries = [regex for _, regex, _ in items]
     flags = [req for _, _, req in items]
     if extras is not None:
-        member = sequence(extras.key, layout.key_separator(), extras.value)
+        member = alternation(sequence(key, layout.key_separator(), value) for key, value in extras.pairs)
         high = None if extras.max_count is None else extras.max_count - 1
         run = sequence(member, repeat(sequence(sep, member), 0, high))
         entries.append(run)
@@ -300,6 +311,14 @@ def _names_rejected(translator, schema, properties, pointer, depth) -> list[str]
 def _extras(translator, schema, properties, pattern_props, additional, pointer, depth, banned) -> _Extras | None:
     """How extra keys may be written (never a named property or a `banned` name), or None when they may not appear."""
     names = list(properties) + [n for n in banned if n not in properties]
+    names_schema = schema.get("propertyNames")
+    names_schema = None if names_schema in (None, True, {}) else names_schema
+    if pattern_props and automata_in_use() and exact_patterns(pattern_props):
+        if additional is None:
+            translator.narrowed("additionalProperties", pointer, "no extra keys but those of patternProperties")
+        allowed = _allowed_keys(translator, names, names_schema, pointer)
+        pairs = key_regions(translator, allowed, pattern_props, additional, pointer, depth)
+        return _Extras(pairs, None) if pairs else None
     if pattern_props:
         if additional is not False:
             translator.narrowed("additionalProperties", pointer, "no extra keys but those of patternProperties")
@@ -315,7 +334,7 @@ def _extras(translator, schema, properties, pattern_props, additional, pointer, 
             return None
         value_pointer = f"{pointer}/patternProperties/{escape_pointer_token(pattern)}"
         value = translator.translate(value_schema, value_pointer, depth + 1)
-        return None if value is None else _Extras(f'"{key_body}"', value, None)
+        return None if value is None else _Extras([(f'"{key_body}"', value)], None)
     if additional is False:
         return None
     if additional is None:
@@ -323,15 +342,19 @@ def _extras(translator, schema, properties, pattern_props, additional, pointer, 
             translator.narrowed("additionalProperties", pointer, "absent: no keys but the named ones")
             return None
         additional = True
-    if schema.get("propertyNames") not in (None, True, {}):
-        if names:
-            translator.narrowed("propertyNames", pointer, "no extra keys beside named properties")
-            return None
-        names_schema = {"allOf": [schema["propertyNames"], {"type": "string"}]}
-        key = translator.compact_regex(names_schema, f"{pointer}/propertyNames")
-    else:
-        key = key_excluding(names)
+    if names_schema is not None and names and not automata_in_use():
+        translator.narrowed("propertyNames", pointer, "no extra keys beside named properties")
+        return None
+    key = _allowed_keys(translator, names, names_schema, pointer)
     value = translator.translate(additional, f"{pointer}/additionalProperties", depth + 1)
     if value is None or key is None:
         return None
-    return _Extras(key, value, None)
+    return _Extras([(key, value)], None)
+
+
+def _allowed_keys(translator, names: list[str], names_schema: Any, pointer: str) -> Lang:
+    """The keys extra keys may use: no name of `names`, within `propertyNames` (None: any)."""
+    if names_schema is None:
+        return key_excluding(names)
+    valid = translator.compact_regex({"allOf": [names_schema, {"type": "string"}]}, f"{pointer}/propertyNames")
+    return intersection(key_excluding(names), valid) if names else valid
