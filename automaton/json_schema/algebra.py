@@ -225,22 +225,27 @@ def exact_one_of(tr: Translator, branches: list, keep: list, pointer: str, depth
     exact = [exact_language(tr, branch, f"{pointer}/oneOf/{i}") for i, branch in enumerate(branches)]
     parts = []
     left = []
+    limited = False  # a branch had instances beyond the scalars its difference keeps
     for i, branch in enumerate(branches):
         if i in kept:
             parts.append(tr.translate(kept[i], f"{pointer}/oneOf/{i}", depth))
         elif all(ok for j, (ok, _) in enumerate(exact) if j != i):
             others = [other for j, (_, other) in enumerate(exact) if j != i]
             lang = tr.translate(branch, f"{pointer}/oneOf/{i}", depth)
+            limited = limited or lang is not None
             parts.append(difference(intersection(lang, UNIVERSE), *others))
             tr.narrowed("oneOf", pointer, f"branch {i} limited to scalars that fail the other branches")
         else:
             left.append(i)
-    if len(left) == len(branches):
+    result = alternation(parts)
+    if len(left) == len(branches) or (result is None and limited):
+        # Nothing would be left, though objects, arrays or fractions may satisfy one branch only:
+        # that is the narrowing's doing, not the schema's, so the schema is refused, not empty.
         tr.unsupported("oneOf", pointer, "no branch could be shown to exclude all the others")
         return alternation(tr.translate(b, f"{pointer}/oneOf/{i}", depth) for i, b in enumerate(branches))
     if left:
         tr.narrowed("oneOf", pointer, f"branches {left} left out (not shown to exclude the others)")
-    return alternation(parts)
+    return result
 
 
 def all_of(tr: Translator, schema: dict, pointer: str, depth: int) -> Lang:

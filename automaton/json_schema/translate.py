@@ -36,6 +36,7 @@ from automaton.json_schema.literals import any_value, value_literal
 from automaton.json_schema.merge import MergeError, json_equal, merge_schemas
 from automaton.json_schema.objects import object_regex
 from automaton.json_schema.patterns import PatternError, pattern_body
+from automaton.json_schema.presence import presence_cases
 from automaton.json_schema.refs import RefError, RefGraph, resolve_ref
 from automaton.json_schema.scalars import BOOLEAN, NULL, integer_regex, number_regex, string_regex
 from automaton.json_schema.unevaluated import lower_unevaluated
@@ -269,6 +270,9 @@ class Translator:
         merged = [{"allOf": [rest, branch]} if rest else branch for branch in branches]
         keep = list(enumerate(merged))
         if key == "oneOf" and len(merged) > 1:
+            cases = presence_cases(rest, branches, key)
+            if cases is not None:  # branches that only test which keys are there
+                return alternation(self.translate(case, pointer, depth) for case in cases)
             keep = exclusive_branches(self, merged, pointer)
             if len(keep) < len(merged) and automata_in_use():
                 return algebra.exact_one_of(self, merged, keep, pointer, depth)

@@ -186,6 +186,9 @@ def test_one_of_every_pair_of_scalar_atoms():
             dfa = compile_quietly(schema)
         except automaton.EmptyLanguageError:
             dfa = None
+        except automaton.UnsupportedSchemaError as error:  # nothing left but what implied types dropped
+            assert error.keyword == "oneOf", error
+            dfa = None
         check = jsonschema.Draft202012Validator(schema)
         for value in scalars:
             got = dfa is not None and dfa.matches(json.dumps(value).encode())
