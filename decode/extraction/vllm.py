@@ -17,7 +17,11 @@ At most `in_flight` requests (default 4 x batch_size, at least 64) are in the en
 topped up as they finish, so a big input is never held in memory whole. Resume and the run
 record are `FileRun`'s and `extract_file`'s, as for every engine. vLLM is imported only here.
 Not supported here (ExtractionOptionsError): jump_forward=True, stop_when_matched, a
-transformers model object.
+transformers model object. `llm_options`: keyword arguments of the `vllm.LLM` started here from
+a model spec (dtype, max_model_len, enforce_eager, tensor_parallel_size...).
+
+The Ray engine's vLLM workers (`decode.extraction.ray.VllmWorker`) each hold one `VllmEngine` and hand
+it batches of prompts, so records, options and failures are the same on both.
 """
 from __future__ import annotations
 
@@ -30,7 +34,28 @@ from decode.extraction.files import BadLine
 from decode.extraction.rows import RowTargetError
 from decode.generation import full_match_checker, prompt_token_ids
 
-__all__ = ["VllmEngine"]
+__all__ = ["VllmEngine", "checked_options", "bad_line_record"]
+
+
+def checked_options(jump_forward: bool | None, generate_kwargs: dict) -> tuple[dict, str | bool]:
+    """(the sampling options, the chat_template option) of `generate_kwargs`; ExtractionOptionsError
+    for what the vLLM engine does not do. Imports no vLLM (the Ray driver checks them so)."""
+    generate_kwargs = dict(generate_kwargs)
+    chat_template = generate_kwargs.pop("chat_template", "auto")
+    for name in ("stop_when_matched",):
+        if generate_kwargs.pop(name, False):
+            raise ExtractionOptionsError(f"{name} is not available on the vLLM engine")
+    if jump_forward:
+        raise ExtractionOptionsError("jump_forward is not available on the vLLM engine (vLLM samples every token)")
+    unknown = sorted(set(generate_kwargs) - _SAMPLING_OPTIONS)
+    if unknown:
+        raise ExtractionOptionsError(f"the vLLM engine does not take {unknown}")
+    return generate_kwargs, chat_template
+
+
+def bad_line_record(item: BadLine, rows=None) -> ExtractionRecord:
+    """The failed record of a bad input line (with the kept fields only, when lines carry their targets)."""
+    return ExtractionRecord.failed(item) if rows is None else rows.failed(item, item.error)
 
 
 class VllmEngine:
@@ -39,15 +64,9 @@ class VllmEngine:
     label = "vllm"
 
     def __init__(self, model, target: dict, pattern: str | None, *, batch_size: int, max_new_tokens: int,
-                 jump_forward: bool | None, generate_kwargs: dict, rows=None):
-        generate_kwargs = dict(generate_kwargs)
-        chat_template = generate_kwargs.pop("chat_template", "auto")
-        for name in ("stop_when_matched",):
-            if generate_kwargs.pop(name, False):
-                raise ExtractionOptionsError(f"{name} is not available on the vLLM engine")
-        if jump_forward:
-            raise ExtractionOptionsError("jump_forward is not available on the vLLM engine (vLLM samples every token)")
-        self.llm = _llm(model)
+                 jump_forward: bool | None, generate_kwargs: dict, rows=None, llm_options: dict | None = None):
+        generate_kwargs, chat_template = checked_options(jump_forward, generate_kwargs)
+        self.llm = _llm(model, llm_options or {})
         self.tokenizer = _tokenizer(self.llm)
         self.chat_template_applied = _chat_template_for(self.tokenizer, chat_template)
         self.rows = rows  # a `decode.extraction.rows.RowTargets`: each line's own target
@@ -90,8 +109,7 @@ class VllmEngine:
                     exhausted = True
                     break
                 if isinstance(item, BadLine):
-                    file_run.write(ExtractionRecord.failed(item) if self.rows is None
-                                   else self.rows.failed(item, item.error))
+                    file_run.write(bad_line_record(item, self.rows))
                     continue
                 request = self.default
                 if self.rows is not None:
@@ -139,7 +157,7 @@ class VllmEngine:
         pass
 
 
-def _llm(model):
+def _llm(model, options: dict):
     try:
         from vllm import LLM
     except ImportError as error:
@@ -149,6 +167,8 @@ def _llm(model):
     from decode.vllm import AutomatonLogitsProcessor
 
     if isinstance(model, LLM):
+        if options:
+            raise ExtractionOptionsError("llm_options are for a vllm.LLM started from a model spec, not one given")
         loaded = model.llm_engine.vllm_config.model_config.logits_processors or []
         if not any(p is AutomatonLogitsProcessor or p == "decode.vllm:AutomatonLogitsProcessor" for p in loaded):
             raise ExtractionOptionsError(
@@ -166,7 +186,9 @@ def _llm(model):
         raise ExtractionOptionsError(
             f"the vLLM engine takes 'default', a local model folder or a vllm.LLM, not {type(model).__name__}"
         )
-    return LLM(model=str(folder), logits_processors=[AutomatonLogitsProcessor])
+    if "logits_processors" in options or "model" in options:
+        raise ExtractionOptionsError("llm_options cannot set model or logits_processors")
+    return LLM(model=str(folder), logits_processors=[AutomatonLogitsProcessor], **options)
 
 
 def _tokenizer(llm):
@@ -194,13 +216,12 @@ def _extra_args(target: dict) -> dict:
     return {"regex": target["pattern"] if isinstance(target["pattern"], str) else target["pattern"].pattern}
 
 
+_SAMPLING_OPTIONS = {"do_sample", "temperature", "top_p", "seed"}
+
+
 def _sampling_params(max_new_tokens: int, options: dict, extra_args: dict):
     from vllm import SamplingParams
 
-    known = {"do_sample", "temperature", "top_p", "seed"}
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise ExtractionOptionsError(f"the vLLM engine does not take {unknown}")
     sampling = bool(options.get("do_sample"))
     return SamplingParams(
         max_tokens=max_new_tokens, extra_args=extra_args, seed=options.get("seed"),

@@ -81,3 +81,22 @@ def test_ray_is_imported_only_when_asked_for():
         "assert 'ray' not in sys.modules, sorted(m for m in sys.modules if m.startswith('ray'))\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"ray_backend": "vllm"}, "option of engine='ray'"),
+        ({"engine": "ray", "ray_backend": "gpu"}, "must be 'local' or 'vllm'"),
+        ({"engine": "ray", "vllm_options": {"dtype": "float32"}}, "vllm_options are for"),
+        ({"engine": "ray", "ray_backend": "vllm", "stop_when_matched": True}, "not available on the vLLM engine"),
+        ({"engine": "ray", "ray_backend": "vllm", "jump_forward": True}, "not available on the vLLM engine"),
+        ({"engine": "ray", "ray_backend": "vllm", "model": "no-such-folder"}, "'default' or a local model folder"),
+    ],
+)
+def test_ray_vllm_backend_options_are_checked(tmp_path, options, message):
+    """The vLLM backend itself runs in the vLLM environment (tests/decode/vllm/test_ray_vllm.py)."""
+    source = tmp_path / "prompts.txt"
+    source.write_text("a prompt\n", encoding="utf-8")
+    with pytest.raises(ExtractionOptionsError, match=message):
+        extract_file(source, tmp_path / "out.jsonl", PATTERN, progress=False, **options)
