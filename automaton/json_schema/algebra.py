@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 from automaton.errors import UnsupportedSchemaError
 from automaton.json_schema.integers import ANY_INTEGER
-from automaton.json_schema.keywords import ARRAY_KEYWORDS, OBJECT_KEYWORDS
+from automaton.json_schema.keywords import ANNOTATIONS, ARRAY_KEYWORDS, OBJECT_KEYWORDS
 from automaton.json_schema.lang import Lang, alternation, difference, intersection
 from automaton.json_schema.regex_text import alternation as text_alternation
 from automaton.json_schema.scalars import LENGTH_CAP
@@ -203,6 +203,9 @@ def conditional(tr: Translator, schema: dict, pointer: str, depth: int) -> Lang:
     if exact:
         builders.append(lambda: intersection(tr.translate({"allOf": [rest, other]}, pointer, depth),
                                              difference(UNIVERSE, holds)))
+    failing_objects = _objects_failing(condition)
+    for failing in failing_objects:
+        builders.append(lambda failing=failing: tr.translate({"allOf": [rest, other, failing]}, pointer, depth))
     results = [_strictly(tr, build) for build in builders]
     refusals = [error for _, error in results if error is not None]
     if len(refusals) == len(results):
@@ -213,9 +216,30 @@ def conditional(tr: Translator, schema: dict, pointer: str, depth: int) -> Lang:
     if refusals or not exact:
         tr.narrowed("if", pointer, "the parts of if/then/else that translate exactly" if exact else
                     "only values valid for both `then` and `else` where `if` fails")
+    elif failing_objects:
+        tr.narrowed("if", pointer, "values that fail `if` limited to scalars, and to objects where a property "
+                                   "it tests is absent or holds a scalar failing its test")
     else:
         tr.narrowed("if", pointer, "values that fail `if` limited to scalars")
     return alternation(part for part, _ in results)
+
+
+def _objects_failing(condition: Any) -> list[dict]:
+    """Object schemas whose union is the objects that fail `condition`, when it tests only
+    properties (`properties`, `required`, `type: object`): one per tested property, with that
+    property present and failing its test (`not`, itself exact on scalars only), and one per
+    required name, absent. [] for any other condition."""
+    if not isinstance(condition, dict):
+        return []
+    tests = {k: v for k, v in condition.items() if k not in ANNOTATIONS}
+    properties, required = tests.get("properties", {}), tests.get("required", [])
+    if (not tests or set(tests) - {"properties", "required", "type"} or tests.get("type", "object") not in
+            ("object", ["object"]) or not isinstance(properties, dict) or not isinstance(required, list)):
+        return []
+    out = [{"type": "object", "properties": {name: {"not": test}}, "required": [name]}
+           for name, test in properties.items() if test is not True and test != {}]
+    out += [{"type": "object", "properties": {name: False}} for name in required if isinstance(name, str)]
+    return out
 
 
 def exact_one_of(tr: Translator, branches: list, keep: list, pointer: str, depth: int) -> Lang:
