@@ -171,11 +171,22 @@ def _combined_exact(tr: Translator, flat: dict, pointer: str) -> tuple[bool, Lan
 def negation(tr: Translator, negated: Any, rest: dict, pointer: str, depth: int) -> Lang:
     """`rest` and `not negated`, within the universe; refused when `negated` has no exact language."""
     exact, lang = exact_language(tr, negated, f"{pointer}/not")
-    if not exact:
+    failing = _objects_failing(negated)
+    if not exact and not failing:
         tr.unsupported("not", pointer, "the negated schema has no exact automaton (only scalar keywords do)")
         return tr.translate(rest, pointer, depth)
-    tr.narrowed("not", pointer, "values limited to scalars (no fractions) in their json.dumps spelling")
-    return intersection(tr.translate(rest, pointer, depth), difference(UNIVERSE, lang))
+    parts = [intersection(tr.translate(rest, pointer, depth), difference(UNIVERSE, lang))] if exact else []
+    results = [_strictly(tr, lambda f=f: tr.translate({"allOf": [rest, f]}, pointer, depth)) for f in failing]
+    if not exact and all(error is not None for _, error in results):
+        tr.unsupported("not", pointer, str(results[0][1]))
+        return tr.translate(rest, pointer, depth)
+    parts += [part for part, _ in results]
+    if failing:
+        tr.narrowed("not", pointer, "values limited to scalars, and to objects where a property the negated "
+                                    "schema tests is absent or holds a scalar failing its test")
+    else:
+        tr.narrowed("not", pointer, "values limited to scalars (no fractions) in their json.dumps spelling")
+    return alternation(parts)
 
 
 def _strictly(tr: Translator, build) -> tuple[Lang, UnsupportedSchemaError | None]:

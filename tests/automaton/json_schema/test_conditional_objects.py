@@ -77,3 +77,18 @@ def test_a_container_value_failing_the_test_is_left_out():
         assert check.is_valid({"t": value}) == accepted
         assert dfa.matches(json.dumps({"t": value}).encode()) == accepted, value
     assert check.is_valid({"t": [1]}) and not dfa.matches(b'{"t": [1]}')
+
+
+def test_not_of_a_property_test_keeps_the_objects_that_fail_it():
+    schema = {"type": "object", "properties": {"kind": {"enum": ["a", "b", "c"]}, "n": INTS}, "required": ["kind"],
+              "not": {"properties": {"kind": {"const": "a"}, "n": {"minimum": 5}}, "required": ["n"]}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dfa = automaton.compile_dfa(schema=schema)
+    check = jsonschema.Draft202012Validator(schema)
+    wrong = []
+    for instance in objects({"kind": ["a", "b", "c"], "n": [1, 7]}):
+        orders = [dict(p) for p in itertools.permutations(instance.items())]
+        if any(dfa.matches(json.dumps(o).encode()) for o in orders) != check.is_valid(instance):
+            wrong.append(instance)
+    assert not wrong, wrong
