@@ -10,7 +10,7 @@ Both translate with the same `Translator`; the DFA path composes sub-schemas' au
 enforced on fewer values than it allows (a `SchemaNarrowingWarning`: extra keys, formats
 asserted, recursion cut, ...) and, with `strict=False`, every keyword not enforced (then a plain
 `UserWarning`). Narrowings of spelling only (key order, `1.0` for `1`) are not warned about: every
-layout writes one spelling per value, as the README's layout section says.
+layout writes one spelling per value, as the README's JSON-schemas section says.
 """
 from __future__ import annotations
 

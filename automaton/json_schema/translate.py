@@ -86,7 +86,7 @@ class Translator:
 
         spelling: True when only other spellings of values that keep one are left out (`1.0` for
         `1`, escapes, key orders, exponents): recorded in `spellings`, not warned about (the
-        README's layout section lists them). fractions: True when the values left out are
+        README's JSON-schemas section lists them). fractions: True when the values left out are
         non-integer numbers only. Neither leaves out a text of `algebra.UNIVERSE`, so a language
         exact on the universe stays exact (`algebra.exact_language` counts `value_narrowings`)."""
         entry = (keyword, pointer or "/", reason)

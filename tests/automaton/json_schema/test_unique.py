@@ -253,7 +253,7 @@ NARROWINGS = [
 
 
 # One spelling per value (key order, integers and numbers as json.dumps writes them): documented
-# in the README's layout section, not warned about.
+# in the README's JSON-schemas section, not warned about.
 SPELLINGS_ONLY = [
     {"type": "object", "properties": {"a": {"type": "string"}, "n": {"type": "integer"}},
      "additionalProperties": False},
