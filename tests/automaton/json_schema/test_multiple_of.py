@@ -97,7 +97,7 @@ def test_exact_divisors_on_numbers(divisor, bounds):
     """Integer and dyadic divisors: the DFA accepts exactly what both readings accept (window)."""
     schema = {"type": "number", "multipleOf": divisor, **bounds}
     dfa = compile_schema(schema)
-    for text in fraction_texts(-40, 40) + ["1000.25", "240.0", "3.5000", "-12.0", "0.000"]:
+    for text in fraction_texts(-20, 20) + ["1000.25", "240.0", "3.5000", "-12.0", "0.000"]:
         assert dfa.matches(text.encode()) == reference(schema, text), (schema, text)
 
 
@@ -109,7 +109,7 @@ def test_inexact_divisors_are_sound(divisor, bounds):
     schema = {"type": "number", "multipleOf": divisor, **bounds}
     dfa = compile_schema(schema)
     accepted = 0
-    for text in fraction_texts(-30, 30) + [json.dumps(12391239123), "12391239123.00", "0.0075", "0.00751"]:
+    for text in fraction_texts(-25, 25) + [json.dumps(12391239123), "12391239123.00", "0.0075", "0.00751"]:
         expected = reference(schema, text)
         got = dfa.matches(text.encode())
         assert not got or expected, (schema, text)
