@@ -133,7 +133,7 @@ def exact_language(tr: Translator, schema: Any, pointer: str) -> tuple[bool, Lan
         return True, None
     if part is True:
         return True, UNIVERSE
-    saved = tr.strict, len(tr.narrowings), len(tr.dropped), tr.value_narrowings, len(tr.spellings)
+    saved = tr.strict, len(tr.narrowings), len(tr.dropped), tr.value_narrowings
     tr.strict = True
     try:
         lang = tr.translate(part, pointer, 0)
@@ -142,7 +142,7 @@ def exact_language(tr: Translator, schema: Any, pointer: str) -> tuple[bool, Lan
     finally:
         tr.strict = saved[0]
         clean = tr.value_narrowings == saved[3] and len(tr.dropped) == saved[2]
-        del tr.narrowings[saved[1]:], tr.dropped[saved[2]:], tr.spellings[saved[4]:]
+        del tr.narrowings[saved[1]:], tr.dropped[saved[2]:]
     return (True, lang) if clean else (False, None)
 
 

@@ -1,4 +1,4 @@
-"""`oneOf` / `anyOf` whose branches only test which keys an object has, made exact by cases.
+"""`oneOf` whose branches only test which keys an object has, made exact by cases.
 
 Real schemas often pick a shape by the keys present: `"oneOf": [{"required": ["radius"]},
 {"required": ["length", "width"]}]`, sometimes with `"not": {"required": [...]}`. Such a
@@ -9,11 +9,11 @@ objects of `rest` whose set P of present keys of K makes exactly one B_i true: t
 those P, of `rest` with P required and K \\ P never written (`properties: {k: false}`). Each
 case is an ordinary object schema; the union is exact, with no complement taken.
 
-`presence_cases(rest, branches, kind)` gives those cases, or None when a branch is not a
+`presence_cases(rest, branches)` gives those cases, or None when a branch is not a
 presence test, K holds more than `MAX_KEYS` keys, or `rest` may be something other than an
 object (there `required` holds of every value, which the cases would not say).
 
-    >>> cases = presence_cases({"type": "object"}, [{"required": ["a"]}, {"required": ["b"]}], "oneOf")
+    >>> cases = presence_cases({"type": "object"}, [{"required": ["a"]}, {"required": ["b"]}])
     >>> [(c["required"], sorted(k for k, v in c["properties"].items() if v is False)) for c in cases]
     [(['a'], ['b']), (['b'], ['a'])]
 """
@@ -71,8 +71,8 @@ def _objects_only(rest: dict) -> bool:
     return types == "object" or types == ["object"]
 
 
-def presence_cases(rest: dict, branches: list, kind: str) -> list[dict] | None:
-    """The object schemas whose union is `rest` with `kind` ("oneOf" or "anyOf") of `branches`."""
+def presence_cases(rest: dict, branches: list) -> list[dict] | None:
+    """The object schemas whose union is `rest` with `oneOf` of `branches`."""
     keys: list[str] = []
     if not _objects_only(rest) or not all(_keys(branch, keys) for branch in branches) or len(keys) > MAX_KEYS:
         return None
@@ -85,8 +85,7 @@ def presence_cases(rest: dict, branches: list, kind: str) -> list[dict] | None:
     for size in range(len(keys) + 1):
         for chosen in itertools.combinations(keys, size):
             present = set(chosen)
-            true = sum(_holds(branch, present) for branch in branches)
-            if true == 1 if kind == "oneOf" else true >= 1:
+            if sum(_holds(branch, present) for branch in branches) == 1:
                 absent = {k: False for k in keys if k not in present}
                 cases.append(dict(rest, **extra, required=list(dict.fromkeys(required + list(chosen))),
                                   properties={**properties, **absent}))

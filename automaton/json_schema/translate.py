@@ -65,8 +65,6 @@ class Translator:
         self._memo: dict[tuple, Lang] = {}
         self.dropped: list[tuple[str, str, str]] = []
         self.narrowings: list[tuple[str, str, str]] = []
-        # Narrowings of spelling only (every value keeps a spelling): recorded, never warned about.
-        self.spellings: list[tuple[str, str, str]] = []
         # Calls of `narrowed` that left out values of `algebra.UNIVERSE` (repeats counted too).
         self.value_narrowings = 0
         self._ref_depth: dict[str, int] = {}
@@ -85,16 +83,17 @@ class Translator:
         """Record that `keyword` at `pointer` is enforced on fewer instances than it allows (sound).
 
         spelling: True when only other spellings of values that keep one are left out (`1.0` for
-        `1`, escapes, key orders, exponents): recorded in `spellings`, not warned about (the
-        README's JSON-schemas section lists them). fractions: True when the values left out are
+        `1`, escapes, key orders, exponents): not recorded nor warned about (the README's
+        JSON-schemas section lists them). fractions: True when the values left out are
         non-integer numbers only. Neither leaves out a text of `algebra.UNIVERSE`, so a language
         exact on the universe stays exact (`algebra.exact_language` counts `value_narrowings`)."""
-        entry = (keyword, pointer or "/", reason)
-        listed = self.spellings if spelling else self.narrowings
-        if not (spelling or fractions):
+        if spelling:
+            return
+        if not fractions:
             self.value_narrowings += 1
-        if entry not in listed:
-            listed.append(entry)
+        entry = (keyword, pointer or "/", reason)
+        if entry not in self.narrowings:
+            self.narrowings.append(entry)
 
     def quiet_flat(self, schema: Any) -> Any:
         """The schema with top-level $ref/allOf merged, or None when that fails (nothing reported)."""
@@ -270,7 +269,7 @@ class Translator:
         merged = [{"allOf": [rest, branch]} if rest else branch for branch in branches]
         keep = list(enumerate(merged))
         if key == "oneOf" and len(merged) > 1:
-            cases = presence_cases(rest, branches, key)
+            cases = presence_cases(rest, branches)
             if cases is not None:  # branches that only test which keys are there
                 return alternation(self.translate(case, pointer, depth) for case in cases)
             keep = exclusive_branches(self, merged, pointer)
