@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import jsonschema
 import numpy as np
 import pytest
 
 import automaton
-from automaton.errors import AutomatonError
 from tests.automaton.json_schema.format_oracles import ORACLES
+from tests.automaton.json_schema.suite_files import LAYOUTS, SUITE_DIR, compile_groups, read_groups, scan_instances
 from tests.automaton.json_schema.walks import random_walks
 
-FORMAT_DIR = (Path(__file__).resolve().parents[2] / "data" / "json-schema-test-suite" / "draft2020-12"
-              / "optional" / "format")
-LAYOUTS = {"spaced": {}, "compact": {"separators": (",", ":")}, 2: {"indent": 2}}
+FORMAT_DIR = SUITE_DIR / "optional" / "format"
 # Measured: all 28 groups compile, 199 of their 376 valid instances are accepted in each layout
 # (128 before the formats followed their RFCs: URI references, IRIs,
 # e-mail address literals, IPv6 with a dotted quad, leap seconds, 63-character labels, ...).
@@ -41,42 +38,20 @@ pytestmark = pytest.mark.filterwarnings("ignore:JSON-schema keywords narrowed")
 
 def format_groups() -> list[tuple[str, dict]]:
     assert FORMAT_DIR.is_dir(), f"the vendored format tests are missing from {FORMAT_DIR}"
-    out = []
-    for path in sorted(FORMAT_DIR.glob("*.json")):
-        for group in json.loads(path.read_text(encoding="utf-8")):
-            out.append((f"{path.stem}: {group['description']}", group))
-    return out
+    return read_groups(sorted(FORMAT_DIR.glob("*.json")))
 
 
 def compiled(layout) -> tuple[list, list]:
-    done, refused = [], []
-    for name, group in format_groups():
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                dfa = automaton.compile_dfa(schema=group["schema"], layout=layout, max_states=20000)
-        except AutomatonError as error:
-            assert isinstance(error, automaton.UnsupportedSchemaError), (name, error)
-            refused.append((name, error))
-            continue
-        done.append((name, group, dfa))
+    done, refused = compile_groups(format_groups(), layout)
+    for name, error in refused:
+        assert isinstance(error, automaton.UnsupportedSchemaError), (name, error)
     return done, refused
 
 
 @pytest.mark.parametrize("layout", list(LAYOUTS), ids=str)
 def test_format_suite_invalid_instances_are_rejected(layout):
     done, refused = compiled(layout)
-    unsound, valid_total, valid_accepted = [], 0, 0
-    for name, group, dfa in done:
-        for case in group["tests"]:
-            for ascii_only in (False, True):
-                text = json.dumps(case["data"], ensure_ascii=ascii_only, **LAYOUTS[layout])
-                accepted = dfa.matches(text.encode("utf-8"))
-                if accepted and not case["valid"]:
-                    unsound.append((name, case["description"], text))
-                if case["valid"] and not ascii_only:
-                    valid_total += 1
-                    valid_accepted += accepted
+    unsound, valid_total, valid_accepted = scan_instances(done, layout)
     assert not unsound, unsound[:10]
     assert len(done) >= MIN_COMPILED, (len(done), [(n, str(e)[:80]) for n, e in refused])
     assert valid_accepted >= MIN_VALID_ACCEPTED, (valid_accepted, valid_total)

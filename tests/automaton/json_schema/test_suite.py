@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import jsonschema
 import numpy as np
@@ -20,10 +19,9 @@ import regex
 import automaton
 from automaton.errors import AutomatonError
 from automaton.json_schema import lang
+from tests.automaton.json_schema.suite_files import LAYOUTS, SUITE_DIR, compile_groups, read_groups, scan_instances
 from tests.automaton.json_schema.walks import invalid_walks, random_walks
 
-SUITE_DIR = Path(__file__).resolve().parents[2] / "data" / "json-schema-test-suite" / "draft2020-12"
-LAYOUTS = {"spaced": {}, "compact": {"separators": (",", ":")}, 2: {"indent": 2}}
 # Measured: 319 of 383 groups compile, 422 of their 699 valid instances are accepted (318 and 415
 # before extra keys by key regions, oneOf by key presence and objects failing `if`/`not`; 303 and
 # 402 of 683 before `$ref` followed `$id` base URIs and `$anchor`s of embedded resources; 234 and
@@ -37,42 +35,18 @@ pytestmark = pytest.mark.filterwarnings("ignore:JSON-schema keywords narrowed")
 
 def suite_groups() -> list[tuple[str, dict]]:
     assert SUITE_DIR.is_dir(), f"the vendored test suite is missing from {SUITE_DIR}"
-    out = []
-    for path in sorted(SUITE_DIR.glob("*.json")):
-        for group in json.loads(path.read_text(encoding="utf-8")):
-            out.append((f"{path.stem}: {group['description']}", group))
-    return out
+    return read_groups(sorted(SUITE_DIR.glob("*.json")))
 
 
 def compiled_groups(layout) -> tuple[list, list]:
     """([(name, group, dfa)], [(name, error)]) over the whole suite."""
-    done, refused = [], []
-    for name, group in suite_groups():
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                dfa = automaton.compile_dfa(schema=group["schema"], layout=layout, max_states=20000)
-        except AutomatonError as error:
-            refused.append((name, error))
-            continue
-        done.append((name, group, dfa))
-    return done, refused
+    return compile_groups(suite_groups(), layout)
 
 
 @pytest.mark.parametrize("layout", list(LAYOUTS), ids=str)
 def test_suite_invalid_instances_are_rejected(layout):
     done, refused = compiled_groups(layout)
-    unsound, valid_total, valid_accepted = [], 0, 0
-    for name, group, dfa in done:
-        for case in group["tests"]:
-            for ascii_only in (False, True):
-                text = json.dumps(case["data"], ensure_ascii=ascii_only, **LAYOUTS[layout])
-                accepted = dfa.matches(text.encode("utf-8"))
-                if accepted and not case["valid"]:
-                    unsound.append((name, case["description"], text))
-                if case["valid"] and not ascii_only:
-                    valid_total += 1
-                    valid_accepted += accepted
+    unsound, valid_total, valid_accepted = scan_instances(done, layout)
     assert not unsound, unsound[:10]
     assert len(done) >= MIN_COMPILED, (len(done), [(n, str(e)[:80]) for n, e in refused][:20])
     assert valid_accepted >= MIN_VALID_ACCEPTED, (valid_accepted, valid_total)
