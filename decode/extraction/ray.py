@@ -111,21 +111,27 @@ class ExtractionWorker:
         from automaton import load_index
         from decode.generation import vocabulary_for
 
-        if not isinstance(index_bytes, bytes):  # an ObjectRef to the file's bytes in Ray's object store
-            index_bytes = import_ray().get(index_bytes)
         if threads > 0 and (device is None or str(device).startswith("cpu")):
             torch.set_num_threads(threads)
         model, tokenizer = load_model(model_spec, device)
-        # The file stays for the actor's lifetime: load_index maps it into memory.
-        self._index_file = tempfile.NamedTemporaryFile(prefix="decode-", suffix=".index")
-        self._index_file.write(index_bytes)
-        self._index_file.flush()
+        self._index_file = index_file(index_bytes)  # kept for the actor's lifetime: load_index maps it
         index = load_index(self._index_file.name, vocabulary=vocabulary_for(model, tokenizer))
         target = ExtractionTarget(index, index.pattern, is_schema)
         self.extractor = Extractor(model, tokenizer, target, max_new_tokens=max_new_tokens, **generate_kwargs)
 
     def __call__(self, batch: dict) -> dict:
         return record_batch(self.extractor.run_batch(batch_items(batch)))
+
+
+def index_file(index_bytes):
+    """A temporary file holding the index file's bytes (or the ObjectRef to them in Ray's object
+    store), open until the returned object is closed or collected."""
+    if not isinstance(index_bytes, bytes):
+        index_bytes = import_ray().get(index_bytes)
+    handle = tempfile.NamedTemporaryFile(prefix="decode-", suffix=".index")
+    handle.write(index_bytes)
+    handle.flush()
+    return handle
 
 
 def batch_items(batch: dict) -> list[PromptLine]:
@@ -185,11 +191,7 @@ class VllmWorker:
 
         self._index_file = None
         if index_bytes is not None:
-            if not isinstance(index_bytes, bytes):  # an ObjectRef to the file's bytes in Ray's object store
-                index_bytes = import_ray().get(index_bytes)
-            self._index_file = tempfile.NamedTemporaryFile(prefix="decode-", suffix=".index")
-            self._index_file.write(index_bytes)
-            self._index_file.flush()
+            self._index_file = index_file(index_bytes)
             target = {"index": self._index_file.name}
         self.engine = VllmEngine(model_spec, target, pattern, batch_size=batch_size, max_new_tokens=max_new_tokens,
                                  jump_forward=None, generate_kwargs=generate_kwargs, rows=rows,
