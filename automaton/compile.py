@@ -51,7 +51,9 @@ def compile_dfa(
         layout: "spaced" (json.dumps's `", "` and `": "`, the default), "compact", or an int (indent=N);
         strict: refuse keywords that cannot be enforced (True, the default; False: drop them, with
             one warning);
-        max_recursion: how many times a `$ref` may nest within itself (default 3).
+        max_recursion: how many times a `$ref` may nest within itself (default 3);
+        resources: {absolute URI: schema} of the other documents the schema's `$ref`s name
+            (nothing is fetched; the JSON-schema metaschemas are known).
 
         >>> compile_dfa(schema={"type": "array", "items": {"type": "integer"}}).matches(b"[1, 2]")
         True
@@ -79,6 +81,7 @@ def compile_index(
     layout: str | int = "spaced",
     strict: bool = True,
     max_recursion: int = 3,
+    resources=None,
     max_states: int = DEFAULT_MAX_STATES,
     cache=True,
     time_budget: float | Deadline | None = None,
@@ -88,8 +91,8 @@ def compile_index(
 
     pattern: a regular expression (full match, see the README) or a `ByteDFA` from `compile_dfa`.
     schema: a JSON schema (dict or JSON text) to compile instead of a pattern:
-        `compile_index(schema=schema, vocabulary=vocab, layout="spaced")`; layout, strict and
-        max_recursion as in `compile_dfa` (all part of the cache key).
+        `compile_index(schema=schema, vocabulary=vocab, layout="spaced")`; layout, strict,
+        max_recursion and resources as in `compile_dfa` (all part of the cache key).
     vocabulary: an `automaton.Vocabulary`.
     max_states: limit on DFA and index states; past it `TooManyStatesError`. A cached index is
         checked against it too, so the limit means the same with and without the cache.
@@ -110,10 +113,10 @@ def compile_index(
             raise TypeError("pass either a pattern or schema=, not both")
         from automaton.json_schema import schema_cache_text
 
-        key_source = schema_cache_text(schema, layout, strict, max_recursion)
+        key_source = schema_cache_text(schema, layout, strict, max_recursion, resources)
         def source() -> ByteDFA:  # built only on a cache miss
             return compile_dfa(schema=schema, layout=layout, strict=strict, max_recursion=max_recursion,
-                               max_states=max_states, time_budget=deadline)
+                               resources=resources, max_states=max_states, time_budget=deadline)
 
         stored_pattern = None
     else:

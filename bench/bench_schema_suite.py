@@ -6,8 +6,11 @@ tests/data/json-schema-test-suite), per keyword file: ours beside the peers that
 
 For every group (one schema, its valid and invalid instances) and engine: does the schema
 compile, and which instances does the compiled constraint accept as a whole text? Ours:
-`automaton.compile_dfa(schema=..., layout="spaced", max_states=20000)`, an instance accepted
-when the DFA matches its `json.dumps` spelling. The peers: the instance tokenized by the
+`automaton.compile_dfa(schema=..., layout="spaced", max_states=20000, resources=...)` with the
+suite's remote documents (`tests/data/json-schema-test-suite/remotes`, at the URIs the suite
+serves them from) as `resources`, an instance accepted when the DFA matches its `json.dumps`
+spelling. The peers take no registry of documents (llguidance and xgrammar fetch nothing and
+have no option to pass one), so their remote references stay unresolved. The peers: the instance tokenized by the
 engine's own tokenizer (Mistral v1) and consumed token by token, accepted when the grammar may
 stop there; both `json.dumps` spellings are tried (spaced and compact, since the peers' JSON
 allows free whitespace) and either counts. A valid instance counts once, whatever its group;
@@ -29,6 +32,7 @@ import automaton
 from automaton.errors import AutomatonError
 from bench.report import command_line, machine_line, table, write_section
 from bench.vocabularies import load_tokenizer
+from tests.automaton.json_schema.suite_files import remote_documents
 
 SECTION = "## JSON-Schema-Test-Suite coverage"
 MODULE = "bench.bench_schema_suite"
@@ -44,10 +48,12 @@ def spellings(data) -> list[str]:
 
 
 def _ours():
+    resources = remote_documents()
+
     def compile_group(schema):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            dfa = automaton.compile_dfa(schema=schema, layout="spaced", max_states=20000)
+            dfa = automaton.compile_dfa(schema=schema, layout="spaced", max_states=20000, resources=resources)
         return lambda data: dfa.matches(json.dumps(data, ensure_ascii=False).encode("utf-8"))
     return compile_group
 

@@ -30,8 +30,10 @@ Semantics:
   not merge; `not` and `if`/`then`/`else` beyond the forms a regex honours are taken by
   complement within canonical scalars (`algebra`); `contains` / `minContains` / `maxContains`
   count items (`contains`, DFA only).
-- `$ref` must point into the same document; a reference nested within itself more than
-  `max_recursion` times is cut (the instance then takes a branch that ends the recursion).
+- `$ref` points into the same document or into one passed in `resources={uri: schema}`
+  (`resources`: nothing is fetched; the metaschemas are known); `$dynamicRef` and
+  `$recursiveRef` are bound statically (`dynamic_refs`); a reference nested within itself more
+  than `max_recursion` times is cut (the instance then takes a branch that ends the recursion).
 - `{}` and `true` allow any JSON value whose containers nest at most one level deep (arrays and objects of scalars).
 - Drafts: `$schema` chooses 4, 6, 7, 2019-09 or 2020-12 keyword meanings (`drafts`); none
   means 2020-12; any other dialect is refused.

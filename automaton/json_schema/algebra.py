@@ -58,7 +58,7 @@ from automaton.json_schema.strings import RAW_CHAR, encoded_chars
 if TYPE_CHECKING:  # pragma: no cover
     from automaton.json_schema.translate import Translator
 
-__all__ = ["UNIVERSE", "exact_language", "negation", "conditional", "exact_one_of", "all_of"]
+__all__ = ["UNIVERSE", "exact_language", "negation", "conditional", "objects_failing", "exact_one_of", "all_of"]
 
 _MUST_ESCAPE = [(0x00, 0x1F), (0x22, 0x22), (0x5C, 0x5C)]
 CANONICAL_STRING = '"' + text_alternation([RAW_CHAR, encoded_chars(_MUST_ESCAPE)]) + '*"'
@@ -171,7 +171,7 @@ def _combined_exact(tr: Translator, flat: dict, pointer: str) -> tuple[bool, Lan
 def negation(tr: Translator, negated: Any, rest: dict, pointer: str, depth: int) -> Lang:
     """`rest` and `not negated`, within the universe; refused when `negated` has no exact language."""
     exact, lang = exact_language(tr, negated, f"{pointer}/not")
-    failing = _objects_failing(negated)
+    failing = objects_failing(negated) or _objects_failing_merged(tr, negated)
     if not exact and not failing:
         tr.unsupported("not", pointer, "the negated schema has no exact automaton (only scalar keywords do)")
         return tr.translate(rest, pointer, depth)
@@ -214,7 +214,7 @@ def conditional(tr: Translator, schema: dict, pointer: str, depth: int) -> Lang:
     if exact:
         builders.append(lambda: intersection(tr.translate({"allOf": [rest, other]}, pointer, depth),
                                              difference(UNIVERSE, holds)))
-    failing_objects = _objects_failing(condition)
+    failing_objects = objects_failing(condition)
     for failing in failing_objects:
         builders.append(lambda failing=failing: tr.translate({"allOf": [rest, other, failing]}, pointer, depth))
     results = [_strictly(tr, build) for build in builders]
@@ -235,22 +235,44 @@ def conditional(tr: Translator, schema: dict, pointer: str, depth: int) -> Lang:
     return alternation(part for part, _ in results)
 
 
-def _objects_failing(condition: Any) -> list[dict]:
-    """Object schemas whose union is the objects that fail `condition`, when it tests only
-    properties (`properties`, `required`, `type: object`): one per tested property, with that
-    property present and failing its test (`not`, itself exact on scalars only), and one per
-    required name, absent. [] for any other condition."""
+def objects_failing(condition: Any) -> list[dict]:
+    """Object schemas whose union is a part of the objects that fail `condition`, when it tests
+    only properties (`properties`, `required`, `additionalProperties: false`, `type: object`):
+    one per tested property, with that property present and failing its test (`not`, itself
+    exact on scalars only), one per required name, absent, and with `additionalProperties: false`
+    the objects with keys but none of the `properties` names.
+    [] for any other condition."""
     if not isinstance(condition, dict):
         return []
     tests = {k: v for k, v in condition.items() if k not in ANNOTATIONS}
     properties, required = tests.get("properties", {}), tests.get("required", [])
-    if (not tests or set(tests) - {"properties", "required", "type"} or tests.get("type", "object") not in
-            ("object", ["object"]) or not isinstance(properties, dict) or not isinstance(required, list)):
+    if (not tests or set(tests) - {"properties", "required", "type", "additionalProperties"}
+            or tests.get("additionalProperties", False) is not False
+            or tests.get("type", "object") not in ("object", ["object"]) or not isinstance(properties, dict)
+            or not isinstance(required, list)):
         return []
     out = [{"type": "object", "properties": {name: {"not": test}}, "required": [name]}
            for name, test in properties.items() if test is not True and test != {}]
     out += [{"type": "object", "properties": {name: False}} for name in required if isinstance(name, str)]
+    if "additionalProperties" in tests:  # an extra key
+        out.append({"type": "object", "minProperties": 1, "properties": {name: False for name in properties},
+                    "additionalProperties": True})
     return out
+
+
+def _objects_failing_merged(tr: Translator, negated: Any) -> list[dict]:
+    """`objects_failing` of `negated` merged (`$ref`, `allOf` and `unevaluated*` rewritten), when
+    merging narrowed nothing (a narrowed schema has more failing objects than the schema): an
+    `anyOf` (as `unevaluated*` beside conditionals becomes) fails where each branch does."""
+    before = tr.value_narrowings
+    flat = tr.quiet_flat(negated)
+    branches = flat.get("anyOf") if isinstance(flat, dict) and set(flat) == {"anyOf"} else [flat]
+    if not isinstance(branches, list):
+        return []
+    parts = [objects_failing(tr.quiet_flat(branch)) for branch in branches]
+    if tr.value_narrowings != before or not all(parts):
+        return []
+    return parts[0] if len(parts) == 1 else [{"allOf": [{"anyOf": part} for part in parts]}]
 
 
 def exact_one_of(tr: Translator, branches: list, keep: list, pointer: str, depth: int) -> Lang:

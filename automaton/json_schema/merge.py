@@ -84,7 +84,9 @@ def _property_schema(schema: dict, name: str) -> Any:
 def _merge_objects(a: dict, b: dict, out: dict) -> None:
     pa, pb = a.get("patternProperties"), b.get("patternProperties")
     for side, other in ((a, b), (b, a)):
-        if side.get("patternProperties") and other.get("additionalProperties", True) is not True:
+        # A key matching a pattern of `side` only would be additional for `other`: not one keyword.
+        alone = set(side.get("patternProperties") or {}) - set(other.get("patternProperties") or {})
+        if alone and other.get("additionalProperties", True) is not True:
             raise MergeError("patternProperties", "patternProperties beside another schema's additionalProperties")
     if "properties" in a or "properties" in b:
         names = list(a.get("properties", {})) + [n for n in b.get("properties", {}) if n not in a.get("properties", {})]
@@ -136,6 +138,7 @@ def merge_schemas(a: dict, b: dict) -> dict:
     _merge_dependencies(a, b, out)
     handled = {"type", "properties", "patternProperties", "additionalProperties", "required", "items", "prefixItems",
                "dependentRequired", "dependentSchemas"}
+    consts_differ = False
     for key in (set(a) | set(b)) - handled:
         if key not in b:
             out[key] = a[key]
@@ -155,8 +158,7 @@ def merge_schemas(a: dict, b: dict) -> dict:
         elif key == "enum":
             out[key] = [v for v in va if any(json_equal(v, w) for w in vb)]
         elif key == "const":
-            if not json_equal(va, vb):
-                out["enum"] = []
+            consts_differ = consts_differ or not json_equal(va, vb)
             out[key] = va
         elif key == "allOf":
             out[key] = list(va) + list(vb)
@@ -166,4 +168,6 @@ def merge_schemas(a: dict, b: dict) -> dict:
             out[key] = va
         else:
             raise MergeError(key, f"two different values of {key!r} cannot be merged into one")
+    if consts_differ:  # after the loop: an `enum` of one side alone must not take this back
+        out["enum"] = []
     return out

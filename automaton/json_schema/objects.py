@@ -210,7 +210,7 @@ def object_regex(translator: Translator, schema: dict, pointer: str, depth: int)
         entries.append(run)
         flags.append(False)
     if not entries:
-        return layout.empty("{}")
+        return None if min_props >= 1 else layout.empty("{}")
     if any(flags):
         first = flags.index(True)
         parts = [group_then(entry, sep) for entry in entries[:first]]

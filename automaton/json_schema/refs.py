@@ -7,7 +7,9 @@ base); the URI without its fragment must name an embedded resource of this docum
 fragment is taken inside that resource: a JSON pointer relative to it (`~0`, `~1` and percent
 escapes), a plain name declared with `$anchor` (or `$dynamicAnchor`) within it (not inside a
 nested resource; draft 4-7: `$id: "#name"`), or nothing (the resource itself). Any other URI
-(another document, the metaschema) raises `RefError`: nothing is fetched.
+raises `RefError` naming it: nothing is fetched. Other documents (`resources`) come in embedded
+at known places, each with the URI it was retrieved by as its base (`DocumentIndex(documents=)`),
+so that a reference into one is a reference inside this document.
 
 Identifiers count only where the draft puts sub-schemas (`properties`, `items`, `$defs`, ...;
 not inside `enum`, `const` or unknown keywords); up to draft 7 an `$id` beside a `$ref` is
@@ -18,7 +20,8 @@ ignored. A document without `$schema` is read as 2020-12, also taking `$id: "#na
 `rebase_refs(root)` gives the document with every `$ref` it resolves rewritten as the JSON
 pointer of its target from the root (`#/$defs/a`; the others joined to their base, so that
 they fail the same way), so that `resolve_ref(document, ref)` needs no base URI: the translator
-reads refs wherever it meets them, also in merged schemas.
+reads refs wherever it meets them, also in merged schemas. `DocumentIndex` also lists what
+`dynamic_refs` needs to bind `$dynamicRef` / `$recursiveRef` (resources, dynamic anchors).
 """
 from __future__ import annotations
 
@@ -27,7 +30,8 @@ from urllib.parse import unquote, urldefrag, urljoin
 
 from automaton.json_schema.drafts import UNDECLARED, draft_of
 
-__all__ = ["RefError", "resolve_ref", "rebase_refs", "escape_pointer_token", "RefGraph"]
+__all__ = ["RefError", "DocumentIndex", "resolve_ref", "rebase_refs", "escape_pointer_token", "pointer_tokens",
+           "RefGraph"]
 
 _NOT_SCHEMAS = ("enum", "const", "default", "examples", "example")
 # Where each draft puts sub-schemas: one schema (or, for `items`, a list of them), a list, a map.
@@ -57,6 +61,11 @@ def escape_pointer_token(token: str) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
 
 
+def pointer_tokens(pointer: str) -> tuple[str, ...]:
+    """The unescaped tokens of a JSON pointer (`/a~1b/0` -> `("a/b", "0")`)."""
+    return tuple(raw.replace("~1", "/").replace("~0", "~") for raw in pointer.split("/")[1:])
+
+
 def _as_fragment(pointer: str) -> str:
     """`#` and the pointer, `%` escaped (fragments are percent-decoded when read)."""
     return "#" + pointer.replace("%", "%25")
@@ -67,22 +76,34 @@ def _join(base: str, ref: str) -> str:
     return base + ref if ref.startswith("#") else urljoin(base, ref)
 
 
-class _Index:
+class DocumentIndex:
     """The document's resources (URI -> pointer), anchors ((URI, name) -> pointer) and every
-    `$ref` string with the base URI it is read against."""
+    `$ref` string with the base URI it is read against.
 
-    def __init__(self, root: Any):
+    documents: paths (tuples of tokens) of other documents embedded in this one (`resources`),
+    each with the URI it was retrieved by: its base URI, whatever encloses it. base: the URI the
+    document itself was retrieved by. Also kept, for `dynamic_refs`: the path and URI of every
+    resource (`boundaries`), each `$dynamicAnchor` ((URI, name) -> pointer), the resources with
+    `$recursiveAnchor: true` and every `$dynamicRef` / `$recursiveRef` the draft knows."""
+
+    def __init__(self, root: Any, documents: dict[tuple[str, ...], str] | None = None, base: str = ""):
         self.root = root
         self.draft = draft_of(root) if isinstance(root, dict) else UNDECLARED
         self.excluded = _NOT_IN[self.draft]
+        self.documents = documents or {}
         self.resources: dict[str, Any] = {}
         self.anchors: dict[tuple[str, str], Any] = {}
+        self.dynamic_anchors: dict[tuple[str, str], Any] = {}
+        self.boundaries: dict[tuple[str, ...], str] = {}
+        self.recursive_anchors: set[tuple[str, ...]] = set()
         self.refs: list[tuple[tuple[str, ...], str, str]] = []  # (path of tokens, base, ref)
-        base = ""
+        self.dynamic: list[tuple[tuple[str, ...], str, str, str]] = []  # (path, base, ref, keyword)
+        self._dynamic_keywords = (("$dynamicRef",) if self.draft in ("2020-12", UNDECLARED) else ()) + (
+            ("$recursiveRef",) if self.draft in ("2019-09", UNDECLARED) else ())
         if isinstance(root, dict) and self.draft == UNDECLARED and "$id" not in root:
             ident = root.get("id")
             if isinstance(ident, str) and not ident.startswith("#"):
-                base = urldefrag(urljoin("", ident))[0]
+                base = urldefrag(urljoin(base, ident))[0]
         self.root_base = self._walk(root, (), base, True)
 
     @staticmethod
@@ -96,6 +117,10 @@ class _Index:
         """The node's base URI; its resource and anchors registered."""
         pointer = "".join("/" + escape_pointer_token(t) for t in path)
         legacy = self.draft in _LEGACY
+        if path in self.documents:  # another document: its retrieval URI, not the enclosing base
+            base = self.documents[path]
+            self._add(self.resources, base, pointer)
+            self.boundaries[path] = base
         ident = node.get("id" if self.draft == "4" else "$id")
         if isinstance(ident, str) and not (legacy and "$ref" in node):
             if not ident.startswith("#"):
@@ -103,11 +128,18 @@ class _Index:
                 base = uri
                 if not fragment:
                     self._add(self.resources, uri, pointer)
+                    self.boundaries[path] = uri
         if not path:
             self._add(self.resources, base, "")
+            self.boundaries[path] = base
+        if path in self.boundaries and node.get("$recursiveAnchor") is True and self.draft in ("2019-09", UNDECLARED):
+            self.recursive_anchors.add(path)
         names = [] if legacy else [node.get("$anchor")]
         if self.draft in ("2020-12", UNDECLARED):  # a `$dynamicAnchor` is a plain name for `$ref` too
-            names.append(node.get("$dynamicAnchor"))
+            dynamic = node.get("$dynamicAnchor")
+            names.append(dynamic)
+            if isinstance(dynamic, str) and dynamic:
+                self._add(self.dynamic_anchors, (base, dynamic), pointer)
         if legacy or self.draft == UNDECLARED:  # `$id: "#name"` (draft 4: `id`)
             for key in ("id",) if self.draft == "4" else ("$id", "id") if self.draft == UNDECLARED else ("$id",):
                 ident = node.get(key)
@@ -130,6 +162,9 @@ class _Index:
         ref = node.get("$ref")
         if isinstance(ref, str):
             self.refs.append((path, base, ref))
+        for keyword in self._dynamic_keywords if schema else ():
+            if isinstance(node.get(keyword), str):
+                self.dynamic.append((path, base, node[keyword], keyword))
         for key, value in node.items():
             if key in _NOT_SCHEMAS:  # values, not schemas
                 continue
@@ -147,13 +182,20 @@ class _Index:
 
     def resolve(self, ref: Any, base: str) -> tuple[Any, str]:
         """The sub-schema `ref` (read against `base`) points to, and its pointer from the root."""
+        return self.locate(ref, base)[1:]
+
+    def locate(self, ref: Any, base: str) -> tuple[str, Any, str]:
+        """(pointer of the resource `ref`'s URI names, target, pointer of the target)."""
         if not isinstance(ref, str):
             raise RefError("$ref must be a string")
         uri, fragment = (base, ref[1:]) if ref.startswith("#") else urldefrag(urljoin(base, ref))
         where = self.resources.get(uri)
         if where is None:
             shown = repr(ref) if uri == ref.partition("#")[0] else f"{ref!r} ({uri})"
-            raise RefError(f"{shown} points outside this document")
+            hint = f"pass the document at {uri} in `resources`" if ":" in uri else \
+                "give the schema an absolute `$id`, and pass the document at the URI the reference joins to " \
+                "in `resources`"
+            raise RefError(f"{shown} points outside this document (nothing is fetched: {hint})")
         if where is _TWICE:
             raise RefError(f"{uri!r} is declared twice in this document")
         fragment = unquote(fragment)
@@ -164,7 +206,8 @@ class _Index:
             if where is _TWICE:
                 raise RefError(f"the anchor {fragment!r} is declared twice in {uri or 'the document'}")
             fragment = ""
-        return _follow(self.root, where, fragment, ref)
+        resource = self.resources[uri]
+        return (resource, *_follow(self.root, where, fragment, ref))
 
 
 def _follow(root: Any, start: str, fragment: str, ref: str) -> tuple[Any, str]:
@@ -188,7 +231,7 @@ def resolve_ref(root: Any, ref: str) -> tuple[Any, str]:
     its JSON pointer from the root."""
     if isinstance(ref, str) and (ref == "#" or ref.startswith("#/")):  # the root resource whatever its URI
         return _follow(root, "", unquote(ref[1:]), ref)
-    index = _Index(root)  # rebased documents come here only with refs that fail
+    index = DocumentIndex(root)  # rebased documents come here only with refs that fail
     return index.resolve(ref, index.root_base)
 
 
@@ -209,17 +252,24 @@ def _replaced(node: Any, changes: dict) -> Any:
     return out
 
 
-def rebase_refs(root: Any) -> Any:
+def rebased_ref(index: DocumentIndex, ref: str, base: str) -> str:
+    """`ref` (read against `base`) as the pointer of its target, or joined to its base URI when
+    it resolves to nothing (so that it fails the same way read at the root)."""
+    try:
+        return _as_fragment(index.resolve(ref, base)[1])
+    except RefError:
+        return ref if base == index.root_base else _join(base, ref)
+
+
+def rebase_refs(root: Any, index: DocumentIndex | None = None) -> Any:
     """The document with each `$ref` written so that it means the same read at the root: the
     pointer of its target from the root, or (when it resolves to nothing here) the reference
-    joined to its base URI. The document itself when no `$ref` changes."""
-    index = _Index(root)
+    joined to its base URI. The document itself when no `$ref` changes. `index`: the document's
+    `DocumentIndex` when already built (with its embedded documents)."""
+    index = index or DocumentIndex(root)
     changes: dict = {}
     for path, base, ref in index.refs:
-        try:
-            new = _as_fragment(index.resolve(ref, base)[1])
-        except RefError:
-            new = ref if base == index.root_base else _join(base, ref)
+        new = rebased_ref(index, ref, base)
         if new != ref:
             tree = changes
             for token in path:

@@ -47,6 +47,7 @@ __all__ = ["Translator", "InvalidSchemaError", "ANY_VALUE_LEVELS"]
 ANY_VALUE_LEVELS = 1
 _MAX_MERGE_DEPTH = 64
 _COMPLEMENT = object()  # `_not`: the negation is taken by complement (`algebra.negation`)
+_UNMERGED = object()  # `_all_of`: the branches do not merge into one schema
 _BOUND_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 # The numbers integer_regex writes: json.dumps's integers (the other spellings of their values left out).
 _INTEGER_SPELLING = "integers as json.dumps spells them: 1.0, 1e2 and -0 left out"
@@ -245,9 +246,11 @@ class Translator:
         try:
             flat = self._flat(schema, pointer, refs=refs)
         except MergeError:
-            return algebra.all_of(self, schema, pointer, depth)
+            flat = _UNMERGED  # intersected below, once merge conflicts are reported as usual again
         finally:
             self._merge_conflicts = False
+        if flat is _UNMERGED:
+            return algebra.all_of(self, schema, pointer, depth)
         followed = set(refs)
         counts = {ref: self._ref_depth.get(ref, 0) for ref in followed}
         if any(count >= self.max_recursion for count in counts.values()):
@@ -268,6 +271,8 @@ class Translator:
         rest = {k: v for k, v in schema.items() if k != key}
         merged = [{"allOf": [rest, branch]} if rest else branch for branch in branches]
         keep = list(enumerate(merged))
+        if key == "oneOf" and sum(branch is True or branch == {} for branch in branches) > 1:
+            return None  # every value passes two branches
         if key == "oneOf" and len(merged) > 1:
             cases = presence_cases(rest, branches)
             if cases is not None:  # branches that only test which keys are there
@@ -314,7 +319,9 @@ class Translator:
         if keys <= {"enum", "const"} and ("enum" in rest or "const" in rest):
             banned_values = list(negated.get("enum", [])) + ([negated["const"]] if "const" in negated else [])
             values = list(rest.get("enum", [])) if "enum" in rest else [rest["const"]]
-            rest.pop("const", None)
+            if "const" in rest:  # beside `enum` too: only the values equal to it
+                const = rest.pop("const")
+                values = [v for v in values if json_equal(v, const)]
             rest["enum"] = [v for v in values if not any(json_equal(v, b) for b in banned_values)]
             return rest
         if automata_in_use():

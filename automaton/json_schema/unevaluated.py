@@ -16,7 +16,10 @@ asks every key not evaluated to satisfy U.
   and U is dropped. Items likewise: `prefixItems` padded with `true` to the longest prefix
   among them, then `items: U`; dropped when one of them has `items`.
 - keys (items) evaluated only by conditional sub-schemas (`anyOf`, `oneOf`, `if`, `then`,
-  `else`, `dependentSchemas`, `contains`) are held to U too: a narrowing, recorded.
+  `else`, `dependentSchemas`): the schema becomes the `anyOf` of the cases of
+  `evaluation_cases` (one per way the conditionals turn out, each lowered as above with what
+  applies in it), which says where that is exact and where a narrowing; past its limits, and
+  for items only `contains` evaluates, those keys (items) are held to U too: a narrowing, recorded.
 - `unevaluated*: true` (or `{}`) constrains nothing and is dropped.
 
 Sound because every key a text of the rewritten schema holds is either evaluated in the
@@ -35,6 +38,8 @@ that branch's keys, as the specification says ("cousins" are not seen).
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
+from automaton.json_schema.evaluation_cases import evaluation_cases
 
 if TYPE_CHECKING:  # pragma: no cover
     from automaton.json_schema.translate import Translator
@@ -56,6 +61,7 @@ class _Evaluated:
         self.all_items = False
         self.conditional_keys = False  # a conditional sub-schema may evaluate more keys
         self.conditional_items = False  # ... or more items
+        self.split_items = False  # ... through a conditional `evaluation_cases` splits on
 
     def collect(self, translator: Translator, schema: Any, pointer: str, seen: set[str], steps: int) -> None:
         if not isinstance(schema, dict) or steps > _MAX_CHAIN:
@@ -74,6 +80,7 @@ class _Evaluated:
         self.all_items |= "items" in schema or "unevaluatedItems" in schema
         self.conditional_keys |= any(key in schema for key in _CONDITIONAL + ("dependentSchemas",))
         self.conditional_items |= any(key in schema for key in _CONDITIONAL + ("contains",))
+        self.split_items |= any(key in schema for key in _CONDITIONAL)
         for i, branch in enumerate(schema.get("allOf") or []):
             self.collect(translator, branch, f"{pointer}/allOf/{i}", seen, steps + 1)
         ref = schema.get("$ref")
@@ -98,9 +105,30 @@ def lower_unevaluated(translator: Translator, schema: dict, pointer: str) -> dic
     props, items = out.pop("unevaluatedProperties", True), out.pop("unevaluatedItems", True)
     if _unconstrained(props) and _unconstrained(items):
         return out
-    seen: set[str] = set()
     evaluated = _Evaluated()
-    evaluated.collect(translator, out, pointer, seen, 0)
+    evaluated.collect(translator, out, pointer, set(), 0)
+    if ((not _unconstrained(props) and not evaluated.all_keys and evaluated.conditional_keys)
+            or (not _unconstrained(items) and not evaluated.all_items and evaluated.split_items)):
+        keywords = {"unevaluatedProperties": props, "unevaluatedItems": items}
+        cases = evaluation_cases(translator, out, pointer, _lower_static, keywords)
+        if cases:
+            return cases[0] if len(cases) == 1 else {"anyOf": cases}
+    return _lower(translator, out, pointer, props, items, evaluated)
+
+
+def _lower_static(translator: Translator, schema: dict, pointer: str) -> dict:
+    """`schema` with its `unevaluated*` rewritten by what it evaluates statically (a case of
+    `evaluation_cases`: conditionals left only inside sub-schemas applied whole)."""
+    out = dict(schema)
+    props, items = out.pop("unevaluatedProperties", True), out.pop("unevaluatedItems", True)
+    evaluated = _Evaluated()
+    evaluated.collect(translator, out, pointer, set(), 0)
+    return _lower(translator, out, pointer, props, items, evaluated)
+
+
+def _lower(translator: Translator, out: dict, pointer: str, props: Any, items: Any, evaluated: _Evaluated) -> dict:
+    """`out` (without its `unevaluated*`) with `additionalProperties: props` and `items: items`
+    beside what `evaluated` found (conditional keys held to them too, recorded)."""
     if not _unconstrained(props) and not evaluated.all_keys:
         own = dict(out.get("properties") or {})
         own.update({name: True for name in evaluated.names if name not in own})

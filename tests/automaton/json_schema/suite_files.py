@@ -10,6 +10,8 @@ import automaton
 from automaton.errors import AutomatonError
 
 SUITE_DIR = Path(__file__).resolve().parents[2] / "data" / "json-schema-test-suite" / "draft2020-12"
+REMOTES_DIR = SUITE_DIR.parent / "remotes"
+REMOTES_URI = "http://localhost:1234/"  # where the suite's README serves remotes/
 LAYOUTS = {"spaced": {}, "compact": {"separators": (",", ":")}, 2: {"indent": 2}}
 
 
@@ -22,14 +24,35 @@ def read_groups(paths) -> list[tuple[str, dict]]:
     return out
 
 
+def remote_documents(folder: Path = REMOTES_DIR, uri: str = REMOTES_URI) -> dict[str, object]:
+    """{URI: document} of every JSON file under the suite's `remotes/` folder, each at the URI the
+    suite serves it from (`http://localhost:1234/` + its path below the folder)."""
+    return {uri + path.relative_to(folder).as_posix(): json.loads(path.read_text(encoding="utf-8"))
+            for path in sorted(folder.rglob("*.json"))}
+
+
+def oracle_registry(documents: dict[str, object] | None = None):
+    """A `referencing.Registry` holding `documents` (default: the suite's remote documents) for
+    `jsonschema` validators (`registry=`); documents without `$schema` read as 2020-12."""
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    documents = remote_documents() if documents is None else documents
+    return Registry().with_resources(
+        (uri, Resource.from_contents(doc, default_specification=DRAFT202012)) for uri, doc in documents.items())
+
+
 def compile_groups(groups, layout) -> tuple[list, list]:
-    """([(name, group, dfa)], [(name, error)]): each group's schema compiled in `layout`."""
+    """([(name, group, dfa)], [(name, error)]): each group's schema compiled in `layout`, with the
+    suite's remote documents as `resources`."""
     done, refused = [], []
+    resources = remote_documents()
     for name, group in groups:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                dfa = automaton.compile_dfa(schema=group["schema"], layout=layout, max_states=20000)
+                dfa = automaton.compile_dfa(schema=group["schema"], layout=layout, max_states=20000,
+                                            resources=resources)
         except AutomatonError as error:
             refused.append((name, error))
             continue

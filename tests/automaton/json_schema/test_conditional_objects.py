@@ -1,5 +1,5 @@
 """`if`/`then`/`else` whose `if` tests properties: objects that fail it reach `else`
-(`algebra._objects_failing`).
+(`algebra.objects_failing`).
 
 Oracle: `jsonschema` (2020-12) on every object over a few keys and values, in every key order,
 and on random walks of each DFA."""
@@ -34,6 +34,11 @@ SCHEMAS = {
          "if": {"properties": {"n": {"minimum": 10}}, "required": ["n"]},
          "then": {"properties": {"m": {"const": 1}}}, "else": {"properties": {"m": {"const": 2}}}},
         {"n": [3, 10, 12], "m": [1, 2]}),
+    "closed test": (
+        {"type": "object", "properties": {"a": INTS, "b": INTS},
+         "if": {"properties": {"a": INTS}, "additionalProperties": False},
+         "then": {"required": ["a"]}, "else": {"required": ["b"]}},
+        {"a": [1, "x"], "b": [2]}),
 }
 
 

@@ -164,8 +164,8 @@ def test_regex_path_reads_the_same_refs():
 
 
 @pytest.mark.parametrize("schema, pointer", [
-    ({"$ref": "https://json-schema.org/draft/2020-12/schema"}, "/"),
-    ({"$ref": "http://localhost:1234/draft2020-12/integer.json"}, "/"),
+    ({"$ref": "https://example.com/elsewhere/schema"}, "/"),
+    ({"$ref": "http://localhost:1234/draft2020-12/integer.json"}, "/"),  # not passed in `resources`
     ({"$id": "http://localhost:1234/draft2020-12/",
       "items": {"$id": "baseUriChange/", "items": {"$ref": "folderInteger.json"}}}, "/items/items"),
     ({"$id": "http://example.com/root.json", "$defs": {"n": {"$id": "n.json", "$defs": {"i": {"$anchor": "it"}}}},

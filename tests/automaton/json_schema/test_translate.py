@@ -317,6 +317,8 @@ def test_min_and_max_properties():
         {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}, "minProperties": 1}
     )
     assert accepts(one, {"b": 2}) and not accepts(one, {})
+    closed = {"type": ["object", "string"], "additionalProperties": False, "minProperties": 1}
+    assert not accepts(json_schema_to_regex(closed), {})  # no key can be written: no object
 
 
 def test_object_soundness_with_dependencies_and_pattern_properties():
@@ -395,6 +397,32 @@ def test_all_of_merges_objects():
     ]}
     regex = assert_sound(schema)
     assert accepts(regex, {"a": 7, "b": "x"}) and not accepts(regex, {"a": 3})
+
+
+def test_all_of_with_two_different_consts_is_empty_whatever_enum_comes_with_one():
+    for schema in ({"allOf": [{"const": 1}, {"allOf": [{"enum": [1, 2]}, {"const": "x"}]}]},
+                   {"allOf": [{"enum": [1, 2], "const": "x"}, {"const": 1}]}):
+        with pytest.raises(EmptyLanguageError):
+            json_schema_to_regex(schema)
+
+
+def test_all_of_that_does_not_merge_refuses_with_our_errors_only():
+    """Branches that do not merge are intersected; what they hold is then translated with merge
+    conflicts reported as refusals, never raised as the internal `MergeError`."""
+    schema = {"allOf": [{"additionalProperties": {"type": "integer"}},
+                        {"patternProperties": {"^c": {"type": "string"}},
+                         "oneOf": [{"required": ["a"]}, {"additionalProperties": False}]}]}
+    try:
+        automaton.compile_dfa(schema=schema)
+    except automaton.AutomatonError:
+        pass
+
+
+def test_not_beside_enum_and_const_keeps_const():
+    regex = json_schema_to_regex({"enum": [1, 2, 3], "const": 2, "not": {"const": 1}})
+    assert accepts(regex, 2) and not accepts(regex, 3)
+    with pytest.raises(EmptyLanguageError):
+        json_schema_to_regex({"enum": [1, 2], "const": "x", "not": {"const": 1}})
 
 
 def test_refs_and_recursion():
