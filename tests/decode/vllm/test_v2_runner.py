@@ -18,8 +18,14 @@ import torch
 from tokenizers import Tokenizer
 from vllm import SamplingParams
 from vllm.config import ModelConfig, VllmConfig
-from vllm.v1.worker.gpu.sample.logits_processor import LogitsContext, build_custom_logits_processors
+from vllm.exceptions import VLLMValidationError
+from vllm.v1.worker.gpu.sample.logits_processor import (
+    LogitsContext,
+    build_custom_logits_processors,
+    build_custom_logits_processors_params_validator,
+)
 
+from decode.errors import RequestConstraintError
 from decode.vllm import AutomatonLogitsProcessor
 from tests.decode.vllm.cases import FREE_PROMPTS, PATTERNS, PERSON, PROMPTS, check_output
 
@@ -191,3 +197,13 @@ def test_a_token_outside_the_mask_leaves_its_request_only_eos(vllm_config, token
     allowed = torch.isfinite(runner.step()[slot]).nonzero().flatten().tolist()
     assert allowed == runner.eos  # the output left the pattern: the request may only end
     assert runner.finished == [request]
+
+
+def test_v2_admission_refuses_a_bad_constraint_with_vllms_validation_error():
+    validate = build_custom_logits_processors_params_validator(["decode.vllm:AutomatonLogitsProcessor"])
+    validate(SamplingParams(extra_args={"regex": PATTERNS[0]}))
+    validate(SamplingParams())
+    with pytest.raises(VLLMValidationError) as caught:
+        validate(SamplingParams(extra_args={"regex": "[unclosed"}))
+    assert isinstance(caught.value.__cause__, RequestConstraintError)
+    assert "[unclosed" in str(caught.value)
