@@ -9,60 +9,62 @@ texts complemented. The translator's automata are narrowed in many ways (key ord
 `1.0` for an integer, `{}` nesting one level deep, maxLength capped, ...), so a complement is
 taken only within a universe on which the complemented automaton is known to be exact.
 
-The universe (`UNIVERSE`): the JSON scalars in one spelling per value, the one `json.dumps`
-writes: `null`, `true`, `false`, integers without fraction, exponent, leading zeros or `-0`,
-and strings with `json.dumps(ensure_ascii=False)`'s escapes only (raw characters, `\\"`, `\\\\`,
-`\\b \\f \\n \\r \\t`, `\\u00xx` in lower case for the other control characters). It is the same in
-every layout (scalars carry no whitespace). Non-integer numbers are left out: a long decimal can
-round to an integral double (`1.00000000000000000001` reads as `1.0`), which would make a text
-of the universe change kind.
+The domains (`domains`): `UNIVERSE`, the JSON scalars in one spelling per value, the one
+`json.dumps(ensure_ascii=False)` writes (integers only: no fractions, exponents or `-0`), and
+`ASCII_UNIVERSE`, the same with strings limited to printable ASCII (U+0020..U+007E).
 
-The exact language of a schema S (`exact_language`): the automaton of S's scalar part, where
-the scalar part keeps S's `type` (restricted to scalar types; every scalar type when S has none),
-drops the keywords that only constrain objects and arrays (they hold for every scalar), keeps
-the scalar keywords known to be translated exactly on the universe (`type`, `enum`/`const`
-with integral numbers written as integers, `minLength`/`maxLength` up to the length cap,
-`minimum`/`maximum`/`exclusive*` within 1e15, `multipleOf` where the translator handles it),
-and gives up (None) on anything else (`pattern`, `format`, `oneOf`, `if`, ...). It is translated
-strictly, and any refusal or narrowing recorded on the way also gives up. `not N` and `anyOf`
-inside S combine exact languages: (UNIVERSE ∩ exact(rest) ∩ ∪ exact(B_i)) \\ exact(N). So for
-every text t of the universe: t is in `exact_language(S)` exactly when the value of t satisfies
-S. Hence:
+The exact language of a schema S (`exact_language`, an `Exact`: a language and the domain it is
+exact on): the automaton of S's scalar part, where the scalar part keeps S's `type` (restricted
+to scalar types; every scalar type when S has none), drops the keywords that only constrain
+objects and arrays (they hold for every scalar), keeps the scalar keywords known to be
+translated exactly on the universe (`type`, `enum`/`const` with integral numbers written as
+integers, `minLength`/`maxLength` up to the length cap, `minimum`/`maximum`/`exclusive*` within
+1e15, `multipleOf` where the translator handles it) and `pattern` where
+`patterns.exact_on_ascii` admits it, and gives up (None) on anything else (`format`, `oneOf`,
+`if`, a pattern with `(?i)`, `\\b`, lookarounds, `\\p{X}`, ...). It is translated strictly, and
+any refusal or narrowing recorded on the way also gives up. Its domain is `UNIVERSE`, or
+`ASCII_UNIVERSE` when it tests a `pattern` on strings: there Python's `re` has no final newline
+to let `$` match before and no non-ASCII character for its Unicode `\\d \\w \\s`, so the
+pattern's automaton is exact. `not N` and `anyOf` inside S combine exact languages:
+(UNIVERSE ∩ exact(rest) ∩ ∪ exact(B_i)) \\ exact(N), exact on the meet (the smaller) of the
+parts' domains. So for every text t of the domain D(S): t is in `exact_language(S)` exactly
+when the value of t satisfies S. Hence, each complement taken within the domain of what it
+complements:
 
-- `not N` = rest ∩ (UNIVERSE \\ exact(N)): every text is a scalar of the universe that fails N;
-- `if C then T else E` = (rest ∧ C ∧ T) ∪ (rest ∧ T ∧ E) ∪ ((rest ∧ E) ∩ UNIVERSE \\ exact(C)):
+- `not N` = rest ∩ (D(N) \\ exact(N)): every text is a scalar of D(N) that fails N;
+- `if C then T else E` = (rest ∧ C ∧ T) ∪ (rest ∧ T ∧ E) ∪ ((rest ∧ E) ∩ D(C) \\ exact(C)):
   the first holds where C holds, the second whatever C says, the third only where C fails;
 - `oneOf`: a branch shown exclusive of the others (`exclusive`) is kept as that module
   produces it (possibly with a discriminating key made required); another branch
-  B_i becomes (B_i ∩ UNIVERSE) \\ ∪_{j≠i} exact(B_j) when every other branch has an exact
-  language: its texts satisfy B_i and fail every B_j, exactly one branch.
+  B_i becomes (B_i ∩ D_i) \\ ∪_{j≠i} exact(B_j), D_i the meet of the other branches' domains,
+  when every other branch has an exact language: its texts satisfy B_i and fail every B_j,
+  exactly one branch;
+- `maxContains` (`contains`): the items that fail `contains` are D(C) \\ exact(C).
 
-Each is a narrowing (containers and fractions are left out of complements) and never unsound;
-a complement that needs an exact language that is not there is refused as before. `allOf`
-branches that do not merge into one schema (`merge.MergeError`) are translated one by one and
-intersected (`all_of`).
+Each is a narrowing (containers and fractions are left out of complements, and non-ASCII
+strings, or strings with control characters, where a pattern is complemented: the warning
+says so) and never unsound; a complement that needs an exact language that is not there is
+refused as before. `allOf` branches that do not merge into one schema (`merge.MergeError`) are
+translated one by one and intersected (`all_of`).
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from automaton.errors import UnsupportedSchemaError
-from automaton.json_schema.integers import ANY_INTEGER
+from automaton.json_schema.domains import ASCII, FULL, UNIVERSE, Domain, meet
 from automaton.json_schema.keywords import ANNOTATIONS, ARRAY_KEYWORDS, OBJECT_KEYWORDS
 from automaton.json_schema.lang import Lang, alternation, difference, intersection
-from automaton.json_schema.regex_text import alternation as text_alternation
+from automaton.json_schema.patterns import exact_on_ascii
 from automaton.json_schema.scalars import LENGTH_CAP
-from automaton.json_schema.strings import RAW_CHAR, encoded_chars
 
 if TYPE_CHECKING:  # pragma: no cover
     from automaton.json_schema.translate import Translator
 
-__all__ = ["UNIVERSE", "exact_language", "negation", "conditional", "objects_failing", "exact_one_of", "all_of"]
-
-_MUST_ESCAPE = [(0x00, 0x1F), (0x22, 0x22), (0x5C, 0x5C)]
-CANONICAL_STRING = '"' + text_alternation([RAW_CHAR, encoded_chars(_MUST_ESCAPE)]) + '*"'
-UNIVERSE = f"(null|true|false|{ANY_INTEGER}|{CANONICAL_STRING})"
+__all__ = ["UNIVERSE", "Exact", "exact_language", "negation", "conditional", "objects_failing", "exact_one_of",
+           "all_of"]
 
 SCALAR_TYPES = ("null", "boolean", "string", "integer", "number")
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
@@ -114,78 +116,97 @@ def _scalar_part(schema: Any) -> Any:
             if "enum" in out:
                 return None
             key, value = "enum", _scalars(values)
+        elif key == "pattern":
+            if not isinstance(value, str) or not exact_on_ascii(value):
+                return None
         elif key != "multipleOf":
             return None
         out[key] = value
     return out
 
 
-def exact_language(tr: Translator, schema: Any, pointer: str) -> tuple[bool, Lang]:
-    """(True, L) where L accepts exactly the texts of `UNIVERSE` whose values satisfy `schema`;
-    (False, None) when no such language is known."""
+@dataclass(frozen=True)
+class Exact:
+    """A schema's exact language: on every text of `domain`, `lang` (None: no text) accepts the
+    text exactly when its value satisfies the schema."""
+
+    lang: Lang
+    domain: Domain
+
+    def failing(self) -> Lang:
+        """The texts of the domain whose values fail the schema."""
+        return difference(self.domain.regex, self.lang)
+
+
+def exact_language(tr: Translator, schema: Any, pointer: str) -> Exact | None:
+    """The exact language of `schema` on `UNIVERSE`, or on `ASCII_UNIVERSE` when it tests a
+    `pattern` (`domains`); None when no such language is known."""
     flat = tr.quiet_flat(schema)
     if isinstance(flat, dict) and ("not" in flat or "anyOf" in flat):
         return _combined_exact(tr, flat, pointer)
     part = None if flat is None else _scalar_part(flat)
     if part is None:
-        return False, None
-    if part is False:
-        return True, None
-    if part is True:
-        return True, UNIVERSE
+        return None
+    if part is False or part is True:
+        return Exact(UNIVERSE if part else None, FULL)
     saved = tr.strict, len(tr.narrowings), len(tr.dropped), tr.value_narrowings
     tr.strict = True
     try:
         lang = tr.translate(part, pointer, 0)
     except UnsupportedSchemaError:
-        return False, None
+        return None
     finally:
         tr.strict = saved[0]
         clean = tr.value_narrowings == saved[3] and len(tr.dropped) == saved[2]
         del tr.narrowings[saved[1]:], tr.dropped[saved[2]:]
-    return (True, lang) if clean else (False, None)
+    tests_pattern = "pattern" in part and "string" in part["type"]
+    return Exact(lang, ASCII if tests_pattern else FULL) if clean else None
 
 
-def _combined_exact(tr: Translator, flat: dict, pointer: str) -> tuple[bool, Lang]:
+def _combined_exact(tr: Translator, flat: dict, pointer: str) -> Exact | None:
     """The exact language of a schema with `not` or `anyOf` from those of its parts: the
-    universe's texts of its other keywords, less the negated one's, within the branches' union."""
-    rest = {k: v for k, v in flat.items() if k not in ("not", "anyOf")}
-    exact, lang = exact_language(tr, rest, pointer)
-    if not exact:
-        return False, None
-    lang = intersection(UNIVERSE, lang) if lang is not None else None
+    universe's texts of its other keywords, less the negated one's, within the branches' union;
+    exact on the meet of the parts' domains."""
+    rest = exact_language(tr, {k: v for k, v in flat.items() if k not in ("not", "anyOf")}, pointer)
+    if rest is None:
+        return None
+    parts = [rest]
+    lang = intersection(UNIVERSE, rest.lang) if rest.lang is not None else None
     if "anyOf" in flat:
         branches = flat["anyOf"] if isinstance(flat["anyOf"], list) else []
         results = [exact_language(tr, b, f"{pointer}/anyOf/{i}") for i, b in enumerate(branches)]
-        if not results or not all(ok for ok, _ in results):
-            return False, None
-        lang = intersection(lang, alternation(branch for _, branch in results))
+        if not results or any(result is None for result in results):
+            return None
+        parts += results
+        lang = intersection(lang, alternation(result.lang for result in results))
     if "not" in flat:
-        exact, negated = exact_language(tr, flat["not"], f"{pointer}/not")
-        if not exact:
-            return False, None
-        lang = difference(lang, negated)
-    return True, lang
+        negated = exact_language(tr, flat["not"], f"{pointer}/not")
+        if negated is None:
+            return None
+        parts.append(negated)
+        lang = difference(lang, negated.lang)
+    return Exact(lang, meet(part.domain for part in parts))
 
 
 def negation(tr: Translator, negated: Any, rest: dict, pointer: str, depth: int) -> Lang:
     """`rest` and `not negated`, within the universe; refused when `negated` has no exact language."""
-    exact, lang = exact_language(tr, negated, f"{pointer}/not")
+    exact = exact_language(tr, negated, f"{pointer}/not")
     failing = objects_failing(negated) or _objects_failing_merged(tr, negated)
-    if not exact and not failing:
+    if exact is None and not failing:
         tr.unsupported("not", pointer, "the negated schema has no exact automaton (only scalar keywords do)")
         return tr.translate(rest, pointer, depth)
-    parts = [intersection(tr.translate(rest, pointer, depth), difference(UNIVERSE, lang))] if exact else []
+    parts = [intersection(tr.translate(rest, pointer, depth), exact.failing())] if exact else []
     results = [_strictly(tr, lambda f=f: tr.translate({"allOf": [rest, f]}, pointer, depth)) for f in failing]
-    if not exact and all(error is not None for _, error in results):
+    if exact is None and all(error is not None for _, error in results):
         tr.unsupported("not", pointer, str(results[0][1]))
         return tr.translate(rest, pointer, depth)
     parts += [part for part, _ in results]
+    limits = exact.domain.limits if exact else ""
     if failing:
-        tr.narrowed("not", pointer, "values limited to scalars, and to objects where a property the negated "
-                                    "schema tests is absent or holds a scalar failing its test")
+        tr.narrowed("not", pointer, f"values limited to scalars{limits}, and to objects where a property the "
+                                    "negated schema tests is absent or holds a scalar failing its test")
     else:
-        tr.narrowed("not", pointer, "values limited to scalars (no fractions) in their json.dumps spelling")
+        tr.narrowed("not", pointer, f"values limited to scalars (no fractions) in their json.dumps spelling{limits}")
     return alternation(parts)
 
 
@@ -210,10 +231,10 @@ def conditional(tr: Translator, schema: dict, pointer: str, depth: int) -> Lang:
     condition, then, other = schema["if"], schema.get("then", True), schema.get("else", True)
     builders = [lambda: tr.translate({"allOf": [rest, condition, then]}, pointer, depth),
                 lambda: tr.translate({"allOf": [rest, then, other]}, pointer, depth)]
-    exact, holds = exact_language(tr, condition, f"{pointer}/if")
+    exact = exact_language(tr, condition, f"{pointer}/if")
     if exact:
         builders.append(lambda: intersection(tr.translate({"allOf": [rest, other]}, pointer, depth),
-                                             difference(UNIVERSE, holds)))
+                                             exact.failing()))
     failing_objects = objects_failing(condition)
     for failing in failing_objects:
         builders.append(lambda failing=failing: tr.translate({"allOf": [rest, other, failing]}, pointer, depth))
@@ -228,10 +249,10 @@ def conditional(tr: Translator, schema: dict, pointer: str, depth: int) -> Lang:
         tr.narrowed("if", pointer, "the parts of if/then/else that translate exactly" if exact else
                     "only values valid for both `then` and `else` where `if` fails")
     elif failing_objects:
-        tr.narrowed("if", pointer, "values that fail `if` limited to scalars, and to objects where a property "
-                                   "it tests is absent or holds a scalar failing its test")
+        tr.narrowed("if", pointer, f"values that fail `if` limited to scalars{exact.domain.limits}, and to objects "
+                                   "where a property it tests is absent or holds a scalar failing its test")
     else:
-        tr.narrowed("if", pointer, "values that fail `if` limited to scalars")
+        tr.narrowed("if", pointer, f"values that fail `if` limited to scalars{exact.domain.limits}")
     return alternation(part for part, _ in results)
 
 
@@ -284,14 +305,15 @@ def exact_one_of(tr: Translator, branches: list, keep: list, pointer: str, depth
     left = []
     limited = False  # a branch had instances beyond the scalars its difference keeps
     for i, branch in enumerate(branches):
+        others = [other for j, other in enumerate(exact) if j != i]
         if i in kept:
             parts.append(tr.translate(kept[i], f"{pointer}/oneOf/{i}", depth))
-        elif all(ok for j, (ok, _) in enumerate(exact) if j != i):
-            others = [other for j, (_, other) in enumerate(exact) if j != i]
+        elif all(other is not None for other in others):
+            domain = meet(other.domain for other in others)
             lang = tr.translate(branch, f"{pointer}/oneOf/{i}", depth)
             limited = limited or lang is not None
-            parts.append(difference(intersection(lang, UNIVERSE), *others))
-            tr.narrowed("oneOf", pointer, f"branch {i} limited to scalars that fail the other branches")
+            parts.append(difference(intersection(lang, domain.regex), *(other.lang for other in others)))
+            tr.narrowed("oneOf", pointer, f"branch {i} limited to scalars{domain.limits} that fail the other branches")
         else:
             left.append(i)
     result = alternation(parts)

@@ -9,8 +9,9 @@ so an accepted text's i-th element is the same text in both languages. Soundness
 - a hit satisfies `contains` (its automaton is sound), so at least `minContains` elements do;
 - without `maxContains`, a miss is any JSON value (containers nested up to `_MISS_LEVELS`
   deep: a narrowing), which can only add matching elements;
-- with `maxContains`, a miss is a scalar of the universe that fails `contains`, by complement
-  (`algebra`), allowed only when `contains` has an exact automaton there; otherwise every
+- with `maxContains`, a miss is a scalar of the universe (of printable-ASCII strings when
+  `contains` tests a `pattern`: `domains`) that fails `contains`, by complement (`algebra`),
+  allowed only when `contains` has an exact automaton there; otherwise every
   element must be a hit, so the count of matching elements is the array's length, at most
   `maxContains` items.
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from automaton.json_schema import algebra
-from automaton.json_schema.lang import Lang, alternation, difference, intersection, repeat, sequence
+from automaton.json_schema.lang import Lang, alternation, intersection, repeat, sequence
 from automaton.json_schema.literals import any_value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,10 +66,10 @@ def with_contains(translator: Translator, schema: dict, plain: Lang, pointer: st
         miss: Lang = any_value(layout, depth + 1, _MISS_LEVELS)
         translator.narrowed("contains", pointer, f"other items nested at most {_MISS_LEVELS} levels deep")
     else:
-        exact, matching = algebra.exact_language(translator, schema["contains"], f"{pointer}/contains")
-        miss = difference(algebra.UNIVERSE, matching) if exact else None
-        translator.narrowed("maxContains", pointer, "other items: scalars that fail `contains`" if exact else
-                            "every item matches `contains`")
+        exact = algebra.exact_language(translator, schema["contains"], f"{pointer}/contains")
+        miss = exact.failing() if exact else None
+        translator.narrowed("maxContains", pointer, f"other items: scalars{exact.domain.limits} that fail "
+                            "`contains`" if exact else "every item matches `contains`")
     sep = layout.item_separator(depth)
     options = [sequence(miss, _items(hit, miss, sep, low, high))]
     if high is None or high > 0:

@@ -22,6 +22,12 @@ What is kept sound, and how:
 - Constructs a regular language cannot hold (backreferences, lookarounds, `\\b`, atomic
   groups, conditionals), anchors inside the pattern and case-insensitive matching raise
   `PatternError`.
+
+Where the body is exact: on strings of printable ASCII (U+0020..U+007E), for the patterns
+`exact_on_ascii` admits (literals, `.`, classes, `\\d \\w \\s` and their negations,
+alternation, groups, repetitions, `^ $ \\A \\Z`, the flags `a m s u x`, no `\\p{X}`), the
+body's strings are exactly those `re.search` finds a match in: no newline for `$` to stand
+before, no non-ASCII character for Unicode classes to hold, no case to fold.
 """
 from __future__ import annotations
 
@@ -44,10 +50,15 @@ from automaton.syntax.python_re import sre_constants as _c
 from automaton.syntax.python_re import sre_parse as _parser
 from automaton.syntax.unicode_properties import UnknownPropertyError, property_code_points
 
-__all__ = ["PatternError", "pattern_body", "pattern_search", "pattern_width"]
+__all__ = ["PatternError", "pattern_body", "pattern_search", "pattern_width", "exact_on_ascii"]
 
 _BEGIN = {_c.AT_BEGINNING, _c.AT_BEGINNING_STRING}
 _END = {_c.AT_END, _c.AT_END_STRING}
+# What `exact_on_ascii` admits: flags that change nothing on printable ASCII, and the operators
+# (with their class items) the walk translates as `re` reads them there.
+_ASCII_SAFE_FLAGS = (_c.SRE_FLAG_UNICODE | _c.SRE_FLAG_ASCII | _c.SRE_FLAG_DOTALL | _c.SRE_FLAG_MULTILINE
+                     | _c.SRE_FLAG_VERBOSE)
+_ASCII_SAFE_ITEMS = {_c.LITERAL, _c.RANGE, _c.NEGATE, _c.CATEGORY}
 
 
 class PatternError(Exception):
@@ -362,3 +373,39 @@ def pattern_body(pattern: str, min_length: int = 0, max_length: int | None = Non
             continue
         raise PatternError("its length range cannot be combined with minLength/maxLength")
     return alternation(options)
+
+
+def exact_on_ascii(pattern: str) -> bool:
+    """Whether `pattern_body(pattern)`, on strings of printable ASCII, accepts exactly those
+    `re.search(pattern, ...)` finds a match in: the pattern parses as plain Python syntax (no
+    `\\p{X}`) and uses only the constructs and flags listed in the module docstring (a pattern
+    `pattern_body` refuses is not exact either)."""
+    try:
+        parsed = _parser.parse(pattern)
+    except Exception:  # re.error, RecursionError, OverflowError
+        return False
+    return not parsed.state.flags & ~_ASCII_SAFE_FLAGS and _ascii_safe(list(parsed))
+
+
+def _ascii_safe(items: list) -> bool:
+    """Whether every operator in `items` (recursively) is one `exact_on_ascii` admits."""
+    for op, av in items:
+        if op is _c.IN:
+            if not all(item in _ASCII_SAFE_ITEMS and (item is not _c.CATEGORY or arg in CLASS_ESCAPES)
+                       for item, arg in av):
+                return False
+        elif op is _c.BRANCH:
+            if not all(_ascii_safe(list(alt)) for alt in av[1]):
+                return False
+        elif op is _c.SUBPATTERN:
+            if (av[1] | av[2]) & ~_ASCII_SAFE_FLAGS or not _ascii_safe(list(av[3])):
+                return False
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+            if not _ascii_safe(list(av[2])):
+                return False
+        elif op is _c.AT:
+            if av not in _BEGIN and av not in _END:
+                return False
+        elif op not in (_c.LITERAL, _c.NOT_LITERAL, _c.ANY):
+            return False
+    return True
