@@ -296,26 +296,49 @@ def _objects_failing_merged(tr: Translator, negated: Any) -> list[dict]:
     return parts[0] if len(parts) == 1 else [{"allOf": [{"anyOf": part} for part in parts]}]
 
 
-def exact_one_of(tr: Translator, branches: list, keep: list, pointer: str, depth: int) -> Lang:
+_MAX_FAILING_CASES = 4  # objects failing the other branches: cases merged per branch of a oneOf
+
+
+def exact_one_of(tr: Translator, branches: list, keep: list, pointer: str, depth: int,
+                 tests: list | None = None) -> Lang:
     """`oneOf`: the kept branches (`keep`: index and the schema to produce from, shown exclusive
-    of the others) as they are, every other one less all the others."""
+    of the others) as they are, every other one limited to values shown to fail all the others:
+    scalars outside their exact languages, and objects in a part of each one's failing objects
+    (`objects_failing` of `tests[j]`, the branch without the keywords beside `oneOf`, which
+    every branch holds anyway; `branches` by default)."""
     kept = dict(keep)
     exact = [exact_language(tr, branch, f"{pointer}/oneOf/{i}") for i, branch in enumerate(branches)]
+    failing = [_translatable_failing(tr, branch, f"{pointer}/oneOf/{i}", depth)
+               for i, branch in enumerate(tests if tests is not None else branches)]
     parts = []
     left = []
-    limited = False  # a branch had instances beyond the scalars its difference keeps
+    limited = False  # a branch had instances beyond the values its parts keep
     for i, branch in enumerate(branches):
-        others = [other for j, other in enumerate(exact) if j != i]
+        where = f"{pointer}/oneOf/{i}"
         if i in kept:
-            parts.append(tr.translate(kept[i], f"{pointer}/oneOf/{i}", depth))
-        elif all(other is not None for other in others):
+            parts.append(tr.translate(kept[i], where, depth))
+            continue
+        others = [other for j, other in enumerate(exact) if j != i]
+        objects = [other for j, other in enumerate(failing) if j != i]
+        kinds = []
+        own = tr.translate(branch, where, depth)
+        limited = limited or own is not None
+        if all(other is not None for other in others):
             domain = meet(other.domain for other in others)
-            lang = tr.translate(branch, f"{pointer}/oneOf/{i}", depth)
-            limited = limited or lang is not None
-            parts.append(difference(intersection(lang, domain.regex), *(other.lang for other in others)))
-            tr.narrowed("oneOf", pointer, f"branch {i} limited to scalars{domain.limits} that fail the other branches")
-        else:
+            parts.append(difference(intersection(own, domain.regex), *(other.lang for other in others)))
+            kinds.append(f"scalars{domain.limits}")
+        if objects and all(objects):
+            # The failing sides multiply out when merged: keep a few of each (a part is sound).
+            each = max(1, int(_MAX_FAILING_CASES ** (1 / len(objects)) + 1e-9))
+            failing_all = {"allOf": [branch] + [{"anyOf": other[:each]} for other in objects]}
+            lang, error = _strictly(tr, lambda schema=failing_all, at=where: tr.translate(schema, at, depth))
+            if error is None:
+                parts.append(lang)
+                kinds.append("objects where a property another branch tests is absent or holds a scalar failing it")
+        if not kinds:
             left.append(i)
+            continue
+        tr.narrowed("oneOf", pointer, f"branch {i} limited to {' and '.join(kinds)}, shown to fail the other branches")
     result = alternation(parts)
     if len(left) == len(branches) or (result is None and limited):
         # Nothing would be left, though objects, arrays or fractions may satisfy one branch only:
@@ -325,6 +348,14 @@ def exact_one_of(tr: Translator, branches: list, keep: list, pointer: str, depth
     if left:
         tr.narrowed("oneOf", pointer, f"branches {left} left out (not shown to exclude the others)")
     return result
+
+
+def _translatable_failing(tr: Translator, branch: Any, pointer: str, depth: int) -> list[dict]:
+    """The object schemas of `objects_failing(branch)` (merged first where needed) that translate
+    strictly: a part of the objects that fail `branch` ([] when none is known)."""
+    candidates = objects_failing(branch) or _objects_failing_merged(tr, branch)
+    return [schema for schema in candidates
+            if _strictly(tr, lambda schema=schema: tr.translate(schema, pointer, depth))[1] is None]
 
 
 def all_of(tr: Translator, schema: dict, pointer: str, depth: int) -> Lang:

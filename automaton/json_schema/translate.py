@@ -279,7 +279,7 @@ class Translator:
                 return alternation(self.translate(case, pointer, depth) for case in cases)
             keep = exclusive_branches(self, merged, pointer)
             if len(keep) < len(merged) and automata_in_use():
-                return algebra.exact_one_of(self, merged, keep, pointer, depth)
+                return algebra.exact_one_of(self, merged, keep, pointer, depth, tests=branches)
             if not keep:
                 self.unsupported("oneOf", pointer, "no branch could be shown to exclude all the others")
                 keep = list(enumerate(merged))

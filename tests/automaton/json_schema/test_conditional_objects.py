@@ -89,3 +89,38 @@ def test_not_of_a_property_test_keeps_the_objects_that_fail_it():
     check = jsonschema.Draft202012Validator(schema)
     wrong = disagreements(dfa, check, objects({"kind": ["a", "b", "c"], "n": [1, 7]}))
     assert not wrong, wrong
+
+
+# `oneOf` whose branches test properties: each branch keeps the objects shown to fail every other
+# one (`algebra.exact_one_of` with `objects_failing`). Exact over these objects of scalar values.
+ONE_OF = {
+    "overlapping discriminators": (
+        {"type": "object", "properties": {"country": {"enum": ["CAN", "MEX", "USA"]}, "state": {"type": "string"}},
+         "oneOf": [{"properties": {"country": {"enum": ["CAN", "USA"]}, "state": {"enum": ["AB", "x"]}}},
+                   {"properties": {"country": {"enum": ["MEX", "USA"]}, "state": {"enum": ["colima", "x"]}}}]},
+        {"country": ["CAN", "MEX", "USA"], "state": ["AB", "colima", "x", "y"]}),
+    "overlapping optional properties": (
+        {"type": "object", "properties": {"dog": {}, "cat": {}},
+         "oneOf": [{"properties": {"dog": {"type": "string"}}}, {"properties": {"cat": {"type": "string"}}}]},
+        {"dog": ["x", 1], "cat": ["y", 2, None]}),
+    "required beside a value test": (
+        {"type": "object", "properties": {"a": INTS, "b": INTS},
+         "oneOf": [{"required": ["a"]}, {"properties": {"b": {"minimum": 3}}, "required": ["b"]}]},
+        {"a": [1], "b": [2, 5]}),
+}
+
+
+@pytest.mark.parametrize("name", list(ONE_OF))
+def test_one_of_branches_keep_the_objects_failing_the_others(name):
+    schema, values = ONE_OF[name]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dfa = automaton.compile_dfa(schema=schema)
+    assert any("shown to fail the other branches" in str(w.message) for w in caught)
+    check = jsonschema.Draft202012Validator(schema)
+    instances = list(objects(values))
+    assert any(check.is_valid(i) for i in instances) and not all(check.is_valid(i) for i in instances)
+    wrong = disagreements(dfa, check, instances)
+    assert not wrong, wrong[:5]
+    for text in random_walks(dfa, 60, np.random.default_rng(7)):
+        assert check.is_valid(json.loads(text)), text
